@@ -1,0 +1,159 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { statSync } from 'node:fs';
+import { readCapture } from '../capture/read-capture.js';
+import type { CaptureWarning } from '../capture/frame.js';
+import { Engine } from '../engine/engine.js';
+import { SondaError } from '../errors.js';
+import type { FlowRecord } from '../flow/record.js';
+import { FlowTableWriter } from './flow-table-output.js';
+import { ProgressBar } from './progress.js';
+import { summaryText } from './summary.js';
+
+/** Where the CLI writes; tests pass their own. */
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  stderrIsTty: boolean;
+}
+
+const processIo: CliIo = {
+  stdout: (s) => {
+    process.stdout.write(s);
+  },
+  stderr: (s) => {
+    process.stderr.write(s);
+  },
+  stderrIsTty: process.stderr.isTTY === true,
+};
+
+interface FlowsCommandOptions {
+  read: string;
+  json?: boolean;
+  idleTimeout: number;
+  activeTimeout: number;
+  tcpCloseTimeout: number;
+  maxFlows: number;
+  summary: boolean;
+  summaryJson?: boolean;
+  progress: boolean;
+}
+
+/** Files larger than this get a progress bar (when stderr is a terminal). */
+const PROGRESS_MIN_BYTES = 64 << 20;
+/** NDJSON is written in blocks of about this many characters. */
+const OUTPUT_BLOCK = 1 << 16;
+
+function positiveNumber(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
+}
+
+function positiveInteger(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+/**
+ * Runs the `sonda` command line. Returns the exit code: 0 on success (also when the capture
+ * ended with a truncated or corrupt record: flows up to there are printed with a warning), 2
+ * on a usage or input error (one line on stderr, no stack trace), 1 on an internal error.
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  let exitCode = 0;
+  const program = new Command()
+    .name('sonda')
+    .description('Programmable network traffic monitoring and deep packet inspection')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('flows')
+    .description('read a capture and print one record per bidirectional flow')
+    .requiredOption('-r, --read <file>', "capture file (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .option('--json', 'print NDJSON flow records (../shared/spec/flow-record.md) instead of a table')
+    .option('--idle-timeout <seconds>', 'end a flow after this long without packets', positiveNumber('--idle-timeout'), 600)
+    .option('--active-timeout <seconds>', 'end (and restart) a flow that has lasted this long', positiveNumber('--active-timeout'), 3600)
+    .option('--tcp-close-timeout <seconds>', 'how long a TCP flow closed by FIN/RST waits for stray packets', positiveNumber('--tcp-close-timeout'), 120)
+    .option('--max-flows <n>', 'flows held at once; the least recently seen is ended beyond it', positiveInteger('--max-flows'), 4_000_000)
+    .option('--no-summary', 'do not print the summary on stderr')
+    .option('--summary-json', 'print the summary on stderr as one JSON object')
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .action(async (opts: FlowsCommandOptions) => {
+      exitCode = await runFlows(opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof SondaError) {
+      io.stderr(`sonda: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr(`sonda: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (process.env.SONDA_DEBUG && e instanceof Error) io.stderr(`${e.stack}\n`);
+    return 1;
+  }
+  return exitCode;
+}
+
+async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
+  const started = process.hrtime.bigint();
+  const engine = new Engine({
+    flows: { idleTimeout: opts.idleTimeout, activeTimeout: opts.activeTimeout, tcpCloseTimeout: opts.tcpCloseTimeout, maxFlows: opts.maxFlows },
+  });
+  let printed = 0;
+  let pending = '';
+  const flushOut = (): void => {
+    if (pending) io.stdout(pending);
+    pending = '';
+  };
+  const table = opts.json ? null : new FlowTableWriter(io.stdout);
+  engine.on(
+    'flow',
+    table
+      ? (rec: FlowRecord) => {
+          printed++;
+          table.add(rec);
+        }
+      : (rec: FlowRecord) => {
+          printed++;
+          pending += `${JSON.stringify(rec)}\n`;
+          if (pending.length >= OUTPUT_BLOCK) flushOut();
+        },
+  );
+
+  let progress: ProgressBar | null = null;
+  if (opts.progress && io.stderrIsTty && opts.read !== '-') {
+    try {
+      const size = statSync(opts.read).size;
+      if (size >= PROGRESS_MIN_BYTES) progress = new ProgressBar(io.stderr, size);
+    } catch {
+      // readCapture reports a missing or unreadable file with the proper message.
+    }
+  }
+  const onWarning = (w: CaptureWarning): void => {
+    progress?.clear();
+    io.stderr(`sonda: warning: ${opts.read === '-' ? 'standard input' : opts.read}: ${w.message} (at byte ${w.offset}); flows up to there are reported\n`);
+  };
+  await readCapture(opts.read, engine, {
+    onWarning,
+    onProgress: progress ? (done) => progress?.update(done) : undefined,
+  });
+  progress?.clear();
+  engine.finish();
+  flushOut();
+  table?.end();
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const summary = engine.summary();
+  if (opts.summaryJson) io.stderr(`${JSON.stringify({ type: 'summary', flows_printed: printed, wall_seconds: wall, ...summary })}\n`);
+  else if (opts.summary) io.stderr(summaryText(summary, printed, wall));
+  return 0;
+}

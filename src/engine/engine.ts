@@ -1,0 +1,148 @@
+import type { FrameSink } from '../capture/frame.js';
+import { PacketDecoder, PacketKind } from '../decode/decoder.js';
+import { DEFAULT_DEFRAG_LIMITS, type DefragLimits, type DefragStats } from '../decode/defrag.js';
+import { WeirdCounters } from '../decode/weirds.js';
+import type { FlowTable } from '../flow/flow-table.js';
+import { DEFAULT_FLOW_OPTIONS, type EndReason, type FlowOptions, type FlowStats, FlowTracker } from '../flow/flow-tracker.js';
+import { buildFlowRecord, type FlowRecord } from '../flow/record.js';
+
+/** Options of one engine. Every limit has a default; see the TSDoc of each type. */
+export interface EngineOptions {
+  flows?: Partial<FlowOptions>;
+  defrag?: Partial<DefragLimits>;
+  /** Prepended to flow ids (e.g. a worker number) so ids stay unique across engines. */
+  flowIdPrefix?: string;
+}
+
+/** Counters of a run, for the summary and for tests. */
+export interface EngineSummary {
+  /** Frames read. */
+  packets: number;
+  /** Sum of frame wire lengths. */
+  bytes: number;
+  /** Sum of captured lengths. */
+  capturedBytes: number;
+  /** Frames that made (or completed) an IP packet with a flow. */
+  ipPackets: number;
+  nonIpPackets: number;
+  /** Frames no decoder could make sense of (each counted as a weird too). */
+  invalidPackets: number;
+  /** Fragments that arrived (whole datagrams are counted in ipPackets when complete). */
+  fragments: number;
+  /** Packet time of the first and last frame, µs since the epoch (0 when no frame). */
+  firstTsUs: number;
+  lastTsUs: number;
+  flows: FlowStats;
+  /** Bytes of fixed flow state per flow slot (typed arrays and index). */
+  flowStateBytesPerFlow: number;
+  defrag: DefragStats;
+  /** Anomaly counters by weird name (only the non-zero ones). */
+  weirds: Record<string, number>;
+}
+
+/** Listener of ended flows: the record is fresh for each call and the listener may keep it. */
+export type FlowListener = (record: FlowRecord) => void;
+
+/**
+ * The packet path of one thread: decode → flow table → records. Feed it frames (it is a
+ * `FrameSink`, so a capture reader can drive it), then call `finish()` once at the end of
+ * input; every flow is delivered to the `flow` listeners as it ends, in end order.
+ *
+ * An engine holds no global state: several engines (one per worker) can run side by side,
+ * each owning the flows its frames hash to.
+ *
+ * @example
+ * ```ts
+ * const engine = new Engine();
+ * engine.on('flow', (rec) => console.log(rec.client.ip, rec.server.ip, rec.protocol));
+ * await readCapture('capture.pcap', engine);
+ * engine.finish();
+ * ```
+ */
+export class Engine implements FrameSink {
+  readonly weirds = new WeirdCounters();
+  readonly decoder: PacketDecoder;
+  readonly tracker: FlowTracker;
+  private readonly listeners: FlowListener[] = [];
+  private readonly flowIdPrefix: string;
+  private packets = 0;
+  private bytes = 0;
+  private capturedBytes = 0;
+  private ipPackets = 0;
+  private nonIpPackets = 0;
+  private invalidPackets = 0;
+  private firstTsUs = 0;
+  private lastTsUs = 0;
+  private finished = false;
+
+  constructor(options: EngineOptions = {}) {
+    this.decoder = new PacketDecoder(this.weirds, { ...DEFAULT_DEFRAG_LIMITS, ...options.defrag });
+    this.flowIdPrefix = options.flowIdPrefix ?? '';
+    const flowOptions = { ...DEFAULT_FLOW_OPTIONS, ...options.flows };
+    this.tracker = new FlowTracker((t, f, r) => this.flowEnded(t, f, r), flowOptions);
+  }
+
+  /** Subscribes to flow records (one per flow, when it ends). */
+  on(event: 'flow', listener: FlowListener): this {
+    if (event === 'flow') this.listeners.push(listener);
+    return this;
+  }
+
+  /** One captured frame (see `FrameSink`); `data` is only read during the call. */
+  frame(data: Uint8Array, offset: number, caplen: number, wireLen: number, tsUs: number, linkType: number): void {
+    this.packets++;
+    this.bytes += wireLen;
+    this.capturedBytes += caplen;
+    if (this.packets === 1) this.firstTsUs = tsUs;
+    if (tsUs > this.lastTsUs) this.lastTsUs = tsUs;
+    if (this.decoder.defrag.pending !== 0) this.decoder.defrag.expire(tsUs, this.onIncompleteDatagram);
+    const kind = this.decoder.decode(data, offset, caplen, wireLen, linkType, tsUs);
+    if (kind === PacketKind.Ip) {
+      this.ipPackets += this.decoder.frames;
+      this.tracker.packet(this.decoder, tsUs);
+    } else if (kind === PacketKind.NonIp) this.nonIpPackets++;
+    else if (kind === PacketKind.Invalid) this.invalidPackets++;
+  }
+
+  /** End of input: drops incomplete fragments and ends every open flow. Idempotent. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.decoder.defrag.flush(this.onIncompleteDatagram);
+    this.tracker.flush();
+  }
+
+  /** The counters so far. */
+  summary(): EngineSummary {
+    return {
+      packets: this.packets,
+      bytes: this.bytes,
+      capturedBytes: this.capturedBytes,
+      ipPackets: this.ipPackets,
+      nonIpPackets: this.nonIpPackets,
+      invalidPackets: this.invalidPackets,
+      fragments: this.decoder.defrag.stats.fragments,
+      firstTsUs: this.firstTsUs,
+      lastTsUs: this.lastTsUs,
+      flows: { ...this.tracker.stats },
+      flowStateBytesPerFlow: this.tracker.table.bytesPerFlow,
+      defrag: { ...this.decoder.defrag.stats },
+      weirds: this.weirds.toObject(),
+    };
+  }
+
+  /** Accounts the frames of a datagram that never completed (see `Defragmenter.expire`). */
+  private readonly onIncompleteDatagram = (): void => {
+    if (this.decoder.decodeIncomplete() === PacketKind.Ip) {
+      this.ipPackets += this.decoder.frames;
+      this.tracker.packet(this.decoder, this.decoder.defrag.outLastTs);
+    }
+  };
+
+  private flowEnded(t: FlowTable, f: number, reason: EndReason): void {
+    const n = this.listeners.length;
+    if (n === 0) return;
+    const rec = buildFlowRecord(t, f, reason, this.flowIdPrefix);
+    for (let i = 0; i < n; i++) this.listeners[i]!(rec);
+  }
+}
