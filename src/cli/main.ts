@@ -4,7 +4,9 @@ import { readCapture } from '../capture/read-capture.js';
 import type { CaptureWarning } from '../capture/frame.js';
 import { Engine } from '../engine/engine.js';
 import { SondaError } from '../errors.js';
+import { NdjsonSink } from '../export/ndjson-sink.js';
 import type { FlowRecord } from '../flow/record.js';
+import { flowRecordJson } from '../flow/record-json.js';
 import { FlowTableWriter } from './flow-table-output.js';
 import { ProgressBar } from './progress.js';
 import { summaryText } from './summary.js';
@@ -14,9 +16,15 @@ export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   stderrIsTty: boolean;
+  /**
+   * File descriptor of standard output, when `stdout` writes to the process's own: NDJSON is
+   * then formatted and written by a worker thread, off the packet path.
+   */
+  stdoutFd?: number;
 }
 
 const processIo: CliIo = {
+  stdoutFd: 1,
   stdout: (s) => {
     process.stdout.write(s);
   },
@@ -116,19 +124,20 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
     pending = '';
   };
   const table = opts.json ? null : new FlowTableWriter(io.stdout);
-  engine.on(
-    'flow',
-    table
-      ? (rec: FlowRecord) => {
-          printed++;
-          table.add(rec);
-        }
-      : (rec: FlowRecord) => {
-          printed++;
-          pending += `${JSON.stringify(rec)}\n`;
-          if (pending.length >= OUTPUT_BLOCK) flushOut();
-        },
-  );
+  // The process's own stdout gets NDJSON from a worker; an embedding caller's io, in-thread.
+  const sink = opts.json && io.stdoutFd !== undefined ? new NdjsonSink(engine, io.stdoutFd) : null;
+  if (table) {
+    engine.on('flow', (rec: FlowRecord) => {
+      printed++;
+      table.add(rec);
+    });
+  } else if (!sink) {
+    engine.on('flow', (rec: FlowRecord) => {
+      printed++;
+      pending += `${flowRecordJson(rec)}\n`;
+      if (pending.length >= OUTPUT_BLOCK) flushOut();
+    });
+  }
 
   let progress: ProgressBar | null = null;
   if (opts.progress && io.stderrIsTty && opts.read !== '-') {
@@ -151,6 +160,12 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
   engine.finish();
   flushOut();
   table?.end();
+  if (sink) {
+    printed = sink.flows;
+    const error = await sink.close();
+    // EPIPE: the reader of our output went away (`| head`); that ends the run quietly.
+    if (error && error !== 'EPIPE') throw new Error(`writing flow records: ${error}`);
+  }
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   const summary = engine.summary();
   if (opts.summaryJson) io.stderr(`${JSON.stringify({ type: 'summary', flows_printed: printed, wall_seconds: wall, ...summary })}\n`);

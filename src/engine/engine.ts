@@ -4,6 +4,7 @@ import { DEFAULT_DEFRAG_LIMITS, type DefragLimits, type DefragStats } from '../d
 import { WeirdCounters } from '../decode/weirds.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { DEFAULT_FLOW_OPTIONS, type EndReason, type FlowOptions, type FlowStats, FlowTracker } from '../flow/flow-tracker.js';
+import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
 import { buildFlowRecord, type FlowRecord } from '../flow/record.js';
 
 /** Options of one engine. Every limit has a default; see the TSDoc of each type. */
@@ -44,6 +45,12 @@ export interface EngineSummary {
 export type FlowListener = (record: FlowRecord) => void;
 
 /**
+ * Listener of ended flows that reads the table directly (call `snapshotFlow(t, f, reason, …)`
+ * to copy what it needs): the slot is freed right after the call.
+ */
+export type FlowRowListener = (table: FlowTable, flow: number, reason: EndReason) => void;
+
+/**
  * The packet path of one thread: decode → flow table → records. Feed it frames (it is a
  * `FrameSink`, so a capture reader can drive it), then call `finish()` once at the end of
  * input; every flow is delivered to the `flow` listeners as it ends, in end order.
@@ -64,6 +71,8 @@ export class Engine implements FrameSink {
   readonly decoder: PacketDecoder;
   readonly tracker: FlowTracker;
   private readonly listeners: FlowListener[] = [];
+  private readonly rowListeners: FlowRowListener[] = [];
+  private readonly row = new Float64Array(SNAPSHOT_FIELDS);
   private readonly flowIdPrefix: string;
   private packets = 0;
   private bytes = 0;
@@ -82,10 +91,22 @@ export class Engine implements FrameSink {
     this.tracker = new FlowTracker((t, f, r) => this.flowEnded(t, f, r), flowOptions);
   }
 
-  /** Subscribes to flow records (one per flow, when it ends). */
-  on(event: 'flow', listener: FlowListener): this {
-    if (event === 'flow') this.listeners.push(listener);
+  /**
+   * Subscribes to ended flows: `'flow'` gets a record object per flow; `'flow-row'` gets the
+   * flow's snapshot row (see `snapshotFlow`), for sinks that build records elsewhere (another
+   * thread) and want no object made here. Both come in end order.
+   */
+  on(event: 'flow', listener: FlowListener): this;
+  on(event: 'flow-row', listener: FlowRowListener): this;
+  on(event: 'flow' | 'flow-row', listener: FlowListener | FlowRowListener): this {
+    if (event === 'flow') this.listeners.push(listener as FlowListener);
+    else this.rowListeners.push(listener as FlowRowListener);
     return this;
+  }
+
+  /** The prefix this engine puts before flow numbers (for sinks that build records from rows). */
+  get flowIdPrefixText(): string {
+    return this.flowIdPrefix;
   }
 
   /** One captured frame (see `FrameSink`); `data` is only read during the call. */
@@ -140,9 +161,12 @@ export class Engine implements FrameSink {
   };
 
   private flowEnded(t: FlowTable, f: number, reason: EndReason): void {
+    const rows = this.rowListeners.length;
+    for (let i = 0; i < rows; i++) this.rowListeners[i]!(t, f, reason);
     const n = this.listeners.length;
     if (n === 0) return;
-    const rec = buildFlowRecord(t, f, reason, this.flowIdPrefix);
+    snapshotFlow(t, f, reason, this.row, 0);
+    const rec = buildFlowRecord(this.row, 0, this.flowIdPrefix);
     for (let i = 0; i < n; i++) this.listeners[i]!(rec);
   }
 }

@@ -58,15 +58,23 @@ export class FlowKeyBuilder {
   }
 }
 
-/** 32-bit mix of the key words (murmur3's finaliser per word); symmetric because keys are canonical. */
+/**
+ * 32-bit murmur3-style hash of the key words; symmetric because keys are canonical. IPv4 keys
+ * hash only their four non-zero words (the others are always 0).
+ */
 export function hashKey(k: Uint32Array): number {
   let h = 0x9747b28c;
-  for (let i = 0; i < KEY_WORDS; i++) {
-    let x = Math.imul(k[i]!, 0xcc9e2d51);
-    x = (x << 15) | (x >>> 17);
-    h ^= Math.imul(x, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  h = mix(h, k[0]!);
+  h = mix(h, k[4]!);
+  h = mix(h, k[8]!);
+  h = mix(h, k[9]!);
+  if (k[9]! & 0x100) {
+    h = mix(h, k[1]!);
+    h = mix(h, k[2]!);
+    h = mix(h, k[3]!);
+    h = mix(h, k[5]!);
+    h = mix(h, k[6]!);
+    h = mix(h, k[7]!);
   }
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -76,13 +84,10 @@ export function hashKey(k: Uint32Array): number {
   return h >>> 0;
 }
 
-/** Decoded parts of a stored key (for records; not on the hot path). */
-export function keyProtocol(k: Uint32Array, base: number): number {
-  return k[base + 9]! & 0xff;
-}
-export function keyIpVersion(k: Uint32Array, base: number): 4 | 6 {
-  return k[base + 9]! & 0x100 ? 6 : 4;
-}
-export function keyVlan(k: Uint32Array, base: number): number {
-  return (k[base + 9]! >>> 12) - 1;
+function mix(h: number, word: number): number {
+  let x = Math.imul(word, 0xcc9e2d51);
+  x = (x << 15) | (x >>> 17);
+  h ^= Math.imul(x, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }

@@ -63,6 +63,9 @@ export class FlowTracker {
   private readonly closeUs: number;
   /** Packet-time clock: the latest timestamp seen. */
   clockUs = 0;
+  /** Expiry runs when the clock passes this (every `expiryStepUs`), not on every packet. */
+  private nextExpiryUs = 0;
+  private readonly expiryStepUs: number;
   private nextSerial = 1;
 
   constructor(
@@ -73,12 +76,19 @@ export class FlowTracker {
     this.idleUs = options.idleTimeout * 1e6;
     this.activeUs = options.activeTimeout * 1e6;
     this.closeUs = options.tcpCloseTimeout * 1e6;
+    // A flow may outlive its timeout by this much: a hundredth of the shortest timeout, <= 1 s.
+    this.expiryStepUs = Math.min(1e6, Math.min(this.idleUs, this.closeUs) / 100);
   }
 
   /** Accounts one decoded IP packet (`PacketKind.Ip`). Returns the flow index. */
   packet(d: PacketDecoder, tsUs: number): number {
-    if (tsUs > this.clockUs) this.clockUs = tsUs;
-    this.expire();
+    if (tsUs > this.clockUs) {
+      this.clockUs = tsUs;
+      if (tsUs >= this.nextExpiryUs) {
+        this.nextExpiryUs = tsUs + this.expiryStepUs;
+        this.expire();
+      }
+    }
     const kb = this.keyBuilder;
     kb.build(d);
     const t = this.table;

@@ -1,7 +1,6 @@
 import { TUNNEL_NAMES } from '../decode/decoder.js';
-import { KEY_WORDS, keyIpVersion, keyProtocol, keyVlan } from './flow-key.js';
-import type { FlowTable } from './flow-table.js';
-import { END_REASON_NAMES, type EndReason } from './flow-tracker.js';
+import { DIR_FIELDS, Snap, SnapDir } from './flow-snapshot.js';
+import { END_REASON_NAMES } from './flow-tracker.js';
 import { ipv4Text, ipv6Text } from './ip-text.js';
 
 /** `{min, avg, max, stddev}` of a per-direction distribution. */
@@ -87,8 +86,8 @@ export function tcpFlagsText(flags: number): string {
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-function addressText(keys: Uint32Array, base: number, v: 4 | 6): string {
-  return v === 4 ? ipv4Text(keys[base]!) : ipv6Text(keys[base]!, keys[base + 1]!, keys[base + 2]!, keys[base + 3]!);
+function addressText(row: Float64Array, at: number, v: 4 | 6): string {
+  return v === 4 ? ipv4Text(row[at]!) : ipv6Text(row[at]!, row[at + 1]!, row[at + 2]!, row[at + 3]!);
 }
 
 function distribution(n: number, min: number, sum: number, sumSq: number, max: number, scale: number): Distribution {
@@ -97,60 +96,67 @@ function distribution(n: number, min: number, sum: number, sumSq: number, max: n
   return { min: round3(min * scale), avg: round3(avg * scale), max: round3(max * scale), stddev: round3(Math.sqrt(variance) * scale) };
 }
 
-function endpoint(t: FlowTable, f: number, dir: number, ip: string, port: number): FlowEndpoint {
-  const di = 2 * f + dir;
-  const packets = t.packets[di]!;
-  const e: FlowEndpoint = { ip, port, packets, bytes: t.bytes[di]!, payload_bytes: t.payload[di]! };
+function endpoint(row: Float64Array, o: number, ip: string, port: number): FlowEndpoint {
+  const packets = row[o + SnapDir.Packets]!;
+  const bytes = row[o + SnapDir.Bytes]!;
+  const e: FlowEndpoint = { ip, port, packets, bytes, payload_bytes: row[o + SnapDir.Payload]! };
   if (packets > 0) {
-    e.pkt_len = distribution(packets, t.lenMin[di]!, t.bytes[di]!, t.lenSumSq[di]!, t.lenMax[di]!, 1);
-    e.ttl = { min: t.ttlMin[di]!, max: t.ttlMax[di]! };
+    e.pkt_len = distribution(packets, row[o + SnapDir.LenMin]!, bytes, row[o + SnapDir.LenSumSq]!, row[o + SnapDir.LenMax]!, 1);
+    e.ttl = { min: row[o + SnapDir.TtlMin]!, max: row[o + SnapDir.TtlMax]! };
   }
-  if (packets > 1 && Number.isFinite(t.iatMin[di]!)) {
+  const iatMin = row[o + SnapDir.IatMin]!;
+  if (packets > 1 && Number.isFinite(iatMin)) {
     // One sample per arrival after the first (a reassembled datagram counts its fragments as
     // packets but arrives once, so the average is then slightly low).
-    e.iat_ms = distribution(packets - 1, t.iatMin[di]!, t.iatSum[di]!, t.iatSumSq[di]!, t.iatMax[di]!, 1e-3);
+    e.iat_ms = distribution(packets - 1, iatMin, row[o + SnapDir.IatSum]!, row[o + SnapDir.IatSumSq]!, row[o + SnapDir.IatMax]!, 1e-3);
   }
   return e;
 }
 
 /**
- * Builds the record of flow `f` from the table (the first place per-flow strings are made).
+ * Builds a flow record from a snapshot row (see `snapshotFlow`): the first place per-flow
+ * strings are made. Fields are in the contract's order.
  * @param serialPrefix - prepended to the flow number, to keep ids unique across engines
  */
-export function buildFlowRecord(t: FlowTable, f: number, reason: EndReason, serialPrefix = ''): FlowRecord {
-  const keys = t.keys;
-  const base = f * KEY_WORDS;
-  const v = keyIpVersion(keys, base);
-  const proto = keyProtocol(keys, base);
-  const vlan = keyVlan(keys, base);
-  const ipA = addressText(keys, base, v);
-  const ipB = addressText(keys, base + 4, v);
-  const portA = keys[base + 8]! >>> 16;
-  const portB = keys[base + 8]! & 0xffff;
-  const clientIsA = (t.bits[f]! & 1) !== 0;
+export function buildFlowRecord(row: Float64Array, at: number, serialPrefix = ''): FlowRecord {
+  const k = at + Snap.Key;
+  const word9 = row[k + 9]!;
+  const v: 4 | 6 = word9 & 0x100 ? 6 : 4;
+  const proto = word9 & 0xff;
+  const vlan = (word9 >>> 12) - 1;
+  const ipA = addressText(row, k, v);
+  const ipB = addressText(row, k + 4, v);
+  const portA = row[k + 8]! >>> 16;
+  const portB = row[k + 8]! & 0xffff;
+  const clientIsA = (row[at + Snap.Bits]! & 1) !== 0;
+  const d0 = at + Snap.Dir0;
+  const d1 = d0 + DIR_FIELDS;
   const rec: FlowRecord = {
     type: 'flow',
-    flow_id: serialPrefix + t.serial[f]!,
-    first_seen: round6(t.firstTs[f]! / 1e6),
-    last_seen: round6(t.lastTs[f]! / 1e6),
+    flow_id: serialPrefix + row[at + Snap.Serial]!,
+    first_seen: round6(row[at + Snap.FirstTs]! / 1e6),
+    last_seen: round6(row[at + Snap.LastTs]! / 1e6),
     ip_version: v,
     protocol: protocolName(proto),
-    client: clientIsA ? endpoint(t, f, 0, ipA, portA) : endpoint(t, f, 0, ipB, portB),
-    server: clientIsA ? endpoint(t, f, 1, ipB, portB) : endpoint(t, f, 1, ipA, portA),
-    end_reason: END_REASON_NAMES[reason],
-  };
+  } as FlowRecord;
   if (vlan >= 0) rec.vlan = vlan;
-  const tunnel = t.tunnel[f]!;
+  rec.client = clientIsA ? endpoint(row, d0, ipA, portA) : endpoint(row, d0, ipB, portB);
+  rec.server = clientIsA ? endpoint(row, d1, ipB, portB) : endpoint(row, d1, ipA, portA);
+  const tunnel = row[at + Snap.Tunnel]!;
   if (tunnel !== 0) rec.tunnel = TUNNEL_NAMES[tunnel];
-  if (proto === 6 && (t.tcpFlags[2 * f]! | t.tcpFlags[2 * f + 1]!) !== 0) {
+  const flags0 = row[d0 + SnapDir.TcpFlags]!;
+  const flags1 = row[d1 + SnapDir.TcpFlags]!;
+  if (proto === 6 && (flags0 | flags1) !== 0) {
     const tcp: FlowTcp = {
-      client_flags: tcpFlagsText(t.tcpFlags[2 * f]!),
-      server_flags: tcpFlagsText(t.tcpFlags[2 * f + 1]!),
-      retransmissions: t.retrans[2 * f]! + t.retrans[2 * f + 1]!,
-      out_of_order: t.outOfOrder[2 * f]! + t.outOfOrder[2 * f + 1]!,
+      client_flags: tcpFlagsText(flags0),
+      server_flags: tcpFlagsText(flags1),
+      retransmissions: row[d0 + SnapDir.Retrans]! + row[d1 + SnapDir.Retrans]!,
+      out_of_order: row[d0 + SnapDir.OutOfOrder]! + row[d1 + SnapDir.OutOfOrder]!,
     };
-    if (t.rttUs[f]! >= 0) tcp.rtt_ms = round3(t.rttUs[f]! / 1000);
+    const rtt = row[at + Snap.RttUs]!;
+    if (rtt >= 0) tcp.rtt_ms = round3(rtt / 1000);
     rec.tcp = tcp;
   }
+  rec.end_reason = END_REASON_NAMES[row[at + Snap.Reason]!]!;
   return rec;
 }

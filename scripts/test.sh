@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need (Debian and npm
+# packages), then lint, typecheck, build, and every test. `npm test` runs this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests use as oracles or peers: capinfos (wireshark-common) counts
+# frames for the reader tests; tcpdump and tshark cross-check decoding.
+missing=()
+command -v capinfos >/dev/null || missing+=(wireshark-common)
+command -v tshark >/dev/null || missing+=(tshark)
+command -v tcpdump >/dev/null || missing+=(tcpdump)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test: installing ${missing[*]}" >&2
+  if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+npm install --no-audit --no-fund
+npx biome check src bench bin scripts examples
+npx tsc -p tsconfig.json --noEmit
+npx tsc -p tsconfig.json
+node scripts/run-tests.mjs "$@"

@@ -1,0 +1,56 @@
+/**
+ * Worker side of `NdjsonSink`: turns batches of flow snapshot rows into NDJSON and writes them
+ * straight to the output file descriptor, so formatting (most of the cost of printing records)
+ * runs on another core than the packet path.
+ */
+import { writeSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { encodeRows } from './ndjson-format.js';
+
+interface Init {
+  fd: number;
+  flowIdPrefix: string;
+  /** [batches in flight]: decremented here after each batch, waited on by the main thread. */
+  inFlight: Int32Array;
+}
+
+const { fd, flowIdPrefix, inFlight } = workerData as Init;
+const port = parentPort!;
+let failed = false;
+
+let out: Buffer = Buffer.allocUnsafe(4 << 20);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+function writeAll(buf: Buffer, length: number): void {
+  let off = 0;
+  while (off < length) {
+    try {
+      off += writeSync(fd, buf, off, length - off);
+    } catch (e) {
+      // A non-blocking pipe that is full: wait a little and retry. Anything else (EPIPE: the
+      // reader went away) ends the output.
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') Atomics.wait(pause, 0, 0, 2);
+      else throw e;
+    }
+  }
+}
+
+port.on('message', (msg: { rows: Float64Array; count: number } | 'end') => {
+  if (msg === 'end') {
+    port.postMessage({ done: true });
+    return;
+  }
+  try {
+    if (!failed) {
+      const r = encodeRows(msg.rows, msg.count, flowIdPrefix, out);
+      out = r.buf;
+      writeAll(out, r.length);
+    }
+  } catch (e) {
+    failed = true;
+    port.postMessage({ error: (e as NodeJS.ErrnoException).code ?? String(e) });
+  } finally {
+    Atomics.sub(inFlight, 0, 1);
+    Atomics.notify(inFlight, 0);
+  }
+});
