@@ -36,8 +36,9 @@ export const SnapDir = {
   IatSumSq: 12,
   TtlMin: 13,
   TtlMax: 14,
+  IatCount: 15,
 } as const;
-export const DIR_FIELDS = 15;
+export const DIR_FIELDS = 16;
 /** Numbers in one snapshot row. */
 export const SNAPSHOT_FIELDS = Snap.Dir0 + 2 * DIR_FIELDS;
 
@@ -70,5 +71,6 @@ export function snapshotFlow(t: FlowTable, f: number, reason: EndReason, row: Fl
     row[o + SnapDir.IatSumSq] = t.iatSumSq[di]!;
     row[o + SnapDir.TtlMin] = t.ttlMin[di]!;
     row[o + SnapDir.TtlMax] = t.ttlMax[di]!;
+    row[o + SnapDir.IatCount] = t.iatCount[di]!;
   }
 }

@@ -49,8 +49,10 @@ export class FlowTable {
   lenMax = new Uint32Array(0);
   lenSumSq = new Float64Array(0);
   dirLastTs = new Float64Array(0);
-  iatMin = new Float32Array(0);
-  iatMax = new Float32Array(0);
+  iatMin = new Float64Array(0);
+  iatMax = new Float64Array(0);
+  /** Inter-arrival samples: arrivals - 1 (a reassembled datagram arrives once, as several packets). */
+  iatCount = new Uint32Array(0);
   iatSum = new Float64Array(0);
   iatSumSq = new Float64Array(0);
   ttlMin = new Uint8Array(0);
@@ -219,6 +221,7 @@ export class FlowTable {
       this.dirLastTs[d] = -1;
       this.iatMin[d] = Number.POSITIVE_INFINITY;
       this.iatMax[d] = 0;
+      this.iatCount[d] = 0;
       this.iatSum[d] = 0;
       this.iatSumSq[d] = 0;
       this.ttlMin[d] = 255;
@@ -230,7 +233,7 @@ export class FlowTable {
     return [
       this.keys, this.hashes, this.firstTs, this.lastTs, this.serial, this.bits, this.tcpState, this.tunnel, this.synTs, this.rttUs, this.prev, this.next,
       this.packets, this.bytes, this.payload, this.tcpFlags, this.retrans, this.outOfOrder, this.nextSeq, this.lenMin, this.lenMax, this.lenSumSq,
-      this.dirLastTs, this.iatMin, this.iatMax, this.iatSum, this.iatSumSq, this.ttlMin, this.ttlMax,
+      this.dirLastTs, this.iatMin, this.iatMax, this.iatCount, this.iatSum, this.iatSumSq, this.ttlMin, this.ttlMax,
     ];
   }
 
@@ -261,8 +264,9 @@ export class FlowTable {
     this.lenMax = grown(this.lenMax, new Uint32Array(d));
     this.lenSumSq = grown(this.lenSumSq, new Float64Array(d));
     this.dirLastTs = grown(this.dirLastTs, new Float64Array(d));
-    this.iatMin = grown(this.iatMin, new Float32Array(d));
-    this.iatMax = grown(this.iatMax, new Float32Array(d));
+    this.iatMin = grown(this.iatMin, new Float64Array(d));
+    this.iatMax = grown(this.iatMax, new Float64Array(d));
+    this.iatCount = grown(this.iatCount, new Uint32Array(d));
     this.iatSum = grown(this.iatSum, new Float64Array(d));
     this.iatSumSq = grown(this.iatSumSq, new Float64Array(d));
     this.ttlMin = grown(this.ttlMin, new Uint8Array(d));

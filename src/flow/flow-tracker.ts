@@ -126,9 +126,13 @@ export class FlowTracker {
     t.packets[di] += frames;
     t.bytes[di] += wire;
     t.payload[di] += d.payloadLength;
+    // A reassembled datagram stands for several frames whose own lengths are gone: their
+    // mean bounds the minimum from above and the maximum from below.
     const len = frames === 1 ? wire : wire / frames;
-    if (len < t.lenMin[di]!) t.lenMin[di] = len;
-    if (len > t.lenMax[di]!) t.lenMax[di] = len;
+    const lo = frames === 1 ? wire : Math.floor(len);
+    const hi = frames === 1 ? wire : Math.ceil(len);
+    if (lo < t.lenMin[di]!) t.lenMin[di] = lo;
+    if (hi > t.lenMax[di]!) t.lenMax[di] = hi;
     t.lenSumSq[di] += len * len * frames;
     const ttl = d.ttl;
     if (ttl < t.ttlMin[di]!) t.ttlMin[di] = ttl;
@@ -138,6 +142,7 @@ export class FlowTracker {
       const iat = tsUs > prevTs ? tsUs - prevTs : 0;
       if (iat < t.iatMin[di]!) t.iatMin[di] = iat;
       if (iat > t.iatMax[di]!) t.iatMax[di] = iat;
+      t.iatCount[di]++;
       t.iatSum[di] += iat;
       t.iatSumSq[di] += iat * iat;
     }

@@ -27,8 +27,9 @@ export interface FlowEndpoint {
 
 /** TCP facts of a flow. */
 export interface FlowTcp {
-  client_flags: string;
-  server_flags: string;
+  /** Flags the side sent, as letters S A P F R U E C; absent when it sent none. */
+  client_flags?: string;
+  server_flags?: string;
   retransmissions: number;
   out_of_order: number;
   rtt_ms?: number;
@@ -104,12 +105,8 @@ function endpoint(row: Float64Array, o: number, ip: string, port: number): FlowE
     e.pkt_len = distribution(packets, row[o + SnapDir.LenMin]!, bytes, row[o + SnapDir.LenSumSq]!, row[o + SnapDir.LenMax]!, 1);
     e.ttl = { min: row[o + SnapDir.TtlMin]!, max: row[o + SnapDir.TtlMax]! };
   }
-  const iatMin = row[o + SnapDir.IatMin]!;
-  if (packets > 1 && Number.isFinite(iatMin)) {
-    // One sample per arrival after the first (a reassembled datagram counts its fragments as
-    // packets but arrives once, so the average is then slightly low).
-    e.iat_ms = distribution(packets - 1, iatMin, row[o + SnapDir.IatSum]!, row[o + SnapDir.IatSumSq]!, row[o + SnapDir.IatMax]!, 1e-3);
-  }
+  const samples = row[o + SnapDir.IatCount]!;
+  if (samples > 0) e.iat_ms = distribution(samples, row[o + SnapDir.IatMin]!, row[o + SnapDir.IatSum]!, row[o + SnapDir.IatSumSq]!, row[o + SnapDir.IatMax]!, 1e-3);
   return e;
 }
 
@@ -147,12 +144,12 @@ export function buildFlowRecord(row: Float64Array, at: number, serialPrefix = ''
   const flags0 = row[d0 + SnapDir.TcpFlags]!;
   const flags1 = row[d1 + SnapDir.TcpFlags]!;
   if (proto === 6 && (flags0 | flags1) !== 0) {
-    const tcp: FlowTcp = {
-      client_flags: tcpFlagsText(flags0),
-      server_flags: tcpFlagsText(flags1),
-      retransmissions: row[d0 + SnapDir.Retrans]! + row[d1 + SnapDir.Retrans]!,
-      out_of_order: row[d0 + SnapDir.OutOfOrder]! + row[d1 + SnapDir.OutOfOrder]!,
-    };
+    // A side that sent no TCP flags has no `*_flags` field (unknown is absent, never "").
+    const tcp = {} as FlowTcp;
+    if (flags0 !== 0) tcp.client_flags = tcpFlagsText(flags0);
+    if (flags1 !== 0) tcp.server_flags = tcpFlagsText(flags1);
+    tcp.retransmissions = row[d0 + SnapDir.Retrans]! + row[d1 + SnapDir.Retrans]!;
+    tcp.out_of_order = row[d0 + SnapDir.OutOfOrder]! + row[d1 + SnapDir.OutOfOrder]!;
     const rtt = row[at + Snap.RttUs]!;
     if (rtt >= 0) tcp.rtt_ms = round3(rtt / 1000);
     rec.tcp = tcp;

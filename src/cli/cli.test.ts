@@ -1,0 +1,152 @@
+// The `sonda` command as a user runs it: the built bin (npm test builds first), real processes,
+// exit codes, stdout/stderr contents.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { flowContractViolations } from '../testing/flow-contract.js';
+import { ethernet, ipv4, tcp, udp } from '../testing/packet-builder.js';
+import { pcapFile } from '../testing/pcap-builder.js';
+
+const BIN = 'bin/sonda.js';
+const SAMPLE = 'samples/sample.pcap';
+const CORPUS = '../shared/corpus';
+const tmp = mkdtempSync(join(tmpdir(), 'sonda-cli-'));
+
+function sonda(args: string[], input?: Uint8Array) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, maxBuffer: 256 << 20, encoding: 'buffer' });
+  return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+function parseNdjson(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** A small valid capture: one TCP exchange and one UDP datagram. */
+function smallCapture(): Uint8Array {
+  const a = '10.0.0.1';
+  const b = '10.0.0.2';
+  const eth = (payload: Uint8Array) => ethernet({ etherType: 0x0800, payload });
+  const packets = [
+    eth(ipv4({ src: a, dst: b, proto: 6, payload: tcp({ src: a, dst: b, sport: 40000, dport: 80, seq: 1, flags: 0x02 }) })),
+    eth(ipv4({ src: b, dst: a, proto: 6, payload: tcp({ src: b, dst: a, sport: 80, dport: 40000, seq: 9, ack: 2, flags: 0x12 }) })),
+    eth(ipv4({ src: a, dst: b, proto: 17, payload: udp({ src: a, dst: b, sport: 5353, dport: 53, payload: new Uint8Array(20) }) })),
+  ];
+  return pcapFile(packets.map((data, i) => ({ data, tsUs: 1_700_000_000_000_000 + i * 1000 })));
+}
+
+test('sample capture: NDJSON records follow the contract', () => {
+  const r = sonda(['flows', '--read', SAMPLE, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const recs = parseNdjson(r.stdout);
+  assert.ok(recs.length >= 5, `expected several flows, got ${recs.length}`);
+  for (const rec of recs) assert.deepEqual(flowContractViolations(rec), [], JSON.stringify(rec));
+  const ids = new Set(recs.map((x) => x.flow_id));
+  assert.equal(ids.size, recs.length, 'flow ids are unique');
+  assert.match(r.stderr, /^sonda: [\d,]+ packets, .* [\d,]+ flows/m);
+});
+
+test('sample capture: the table has a header and one row per flow', () => {
+  const json = parseNdjson(sonda(['flows', '--read', SAMPLE, '--json', '--no-summary']).stdout);
+  const r = sonda(['flows', '--read', SAMPLE]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^#\s+Proto\s+Client/);
+  assert.equal(lines.length, json.length + 1);
+  // Aligned: every row has the header's width up to the last column.
+  const endCol = lines[0]!.indexOf('End');
+  for (const l of lines.slice(1)) assert.ok(l.length > endCol, l);
+});
+
+test('records are the same however the capture arrives: file, gzip, stdin', () => {
+  const file = join(tmp, 'small.pcap');
+  writeFileSync(file, smallCapture());
+  writeFileSync(`${file}.gz`, gzipSync(smallCapture()));
+  const a = sonda(['flows', '--read', file, '--json', '--no-summary']);
+  const b = sonda(['flows', '--read', `${file}.gz`, '--json', '--no-summary']);
+  const c = sonda(['flows', '--read', '-', '--json', '--no-summary'], smallCapture());
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(parseNdjson(a.stdout).length, 2);
+  assert.equal(b.stdout, a.stdout);
+  assert.equal(c.stdout, a.stdout);
+  const tcpFlow = parseNdjson(a.stdout).find((x) => x.protocol === 'TCP') as { client: { ip: string; port: number }; tcp: { rtt_ms?: number } };
+  assert.deepEqual([tcpFlow.client.ip, tcpFlow.client.port], ['10.0.0.1', 40000]);
+});
+
+test('not a capture: one line naming the file and its first bytes, exit 2', () => {
+  const file = join(tmp, 'notes.txt');
+  writeFileSync(file, 'Hello world, this is text\n');
+  const r = sonda(['flows', '--read', file]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.ok(lines[0]!.includes(file));
+  assert.match(lines[0]!, /48 65 6c 6c/);
+  assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+});
+
+test('missing file and directory: one line, exit 2', () => {
+  for (const path of [join(tmp, 'nope.pcap'), tmp]) {
+    const r = sonda(['flows', '--read', path]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    assert.ok(r.stderr.includes(path));
+  }
+});
+
+test('truncated last record: warning with the byte offset, flows before it printed, exit 0', () => {
+  const whole = smallCapture();
+  const cut = whole.subarray(0, whole.length - 10);
+  const file = join(tmp, 'cut.pcap');
+  writeFileSync(file, cut);
+  const r = sonda(['flows', '--read', file, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: .*cut\.pcap: .* \(at byte \d+\)/);
+  const recs = parseNdjson(r.stdout);
+  assert.equal(recs.length, 1, 'the TCP flow before the cut is reported');
+  assert.equal(recs[0]!.protocol, 'TCP');
+});
+
+test('bad options are usage errors (exit 2)', () => {
+  assert.equal(sonda(['flows', '--read', SAMPLE, '--max-flows', '0']).code, 2);
+  assert.equal(sonda(['flows']).code, 2);
+  assert.equal(sonda(['no-such-command']).code, 2);
+  assert.equal(sonda(['--help']).code, 0);
+});
+
+test('--max-flows bounds the table and counts evictions', () => {
+  const all = parseNdjson(sonda(['flows', '--read', SAMPLE, '--json', '--no-summary']).stdout);
+  const r = sonda(['flows', '--read', SAMPLE, '--json', '--max-flows', '2', '--summary-json']);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stderr.trim().split('\n').pop()!) as { flows: { evicted: number } };
+  assert.ok(summary.flows.evicted >= 1, r.stderr);
+  const recs = parseNdjson(r.stdout);
+  // Evicted flows end early (end_reason idle) and may restart, but no packet is lost.
+  const packets = (xs: Record<string, unknown>[]) => xs.reduce((n, x) => n + (x.client as { packets: number }).packets + (x.server as { packets: number }).packets, 0);
+  assert.equal(packets(recs), packets(all));
+  assert.ok(recs.some((x) => x.end_reason === 'idle'));
+});
+
+test('output closed early (| head) ends quietly', () => {
+  const r = spawnSync('bash', ['-c', `node ${BIN} flows --read ${CORPUS}/ndpi/pcap/dns_fragmented.pcap --json | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+  assert.equal(r.stdout.trim(), '0', r.stderr);
+  assert.doesNotMatch(r.stderr, /internal error|Error:/);
+});
+
+test('README: the library example runs and the quick start commands are what the repo has', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  assert.ok(readme.includes('npx sonda flows --read samples/sample.pcap'), 'quick start runs the sample');
+  assert.ok(readme.includes('npm test'), 'quick start runs the tests');
+  const ci = readFileSync('.ci/run', 'utf8');
+  assert.ok(/^npm test$/m.test(ci), '.ci/run calls the README test command');
+  const ex = spawnSync(process.execPath, ['examples/flows-api.mjs', SAMPLE], { encoding: 'utf8' });
+  assert.equal(ex.status, 0, ex.stderr);
+  assert.match(ex.stdout, /\d+ packets in \d+ flows/);
+});
