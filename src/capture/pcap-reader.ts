@@ -82,7 +82,11 @@ const MAYBE_SWAPPED = 2;
  *   it have been delivered.
  *
  * Records whose `incl_len` exceeds `orig_len` are delivered as they are (`wireLen` as given):
- * `caplen` never exceeds the bytes the record really holds.
+ * `caplen` never exceeds the bytes the record really holds. Files of format version 2.2 and
+ * older store the two lengths the other way round, and 2.3 files exist both ways; as libpcap
+ * and Wireshark do, the lengths are swapped back for < 2.3, and for 2.3 when incl > orig.
+ * Timestamps are `ts_sec·10⁶ + ts_usec` (or `⌊ts_nsec/1000⌋`), with `ts_sec` unsigned and the
+ * fraction added as recorded even when out of range.
  */
 export class PcapParser {
   private readonly sink: FrameSink;
@@ -281,7 +285,8 @@ export class PcapParser {
     // and Wireshark's rule).
     const major = u16(b, o + 4, this.le);
     const minor = u16(b, o + 6, this.le);
-    this.swap = major < 2 || (major === 2 && minor < 3) ? SWAPPED : major === 2 && minor === 3 ? MAYBE_SWAPPED : NOT_SWAPPED;
+    this.swap =
+      major < 2 || (major === 2 && minor < 3) ? SWAPPED : major === 2 && minor === 3 ? MAYBE_SWAPPED : NOT_SWAPPED;
     this.snap = u32(b, o + 16, this.le);
     this.link = u32(b, o + 20, this.le) & LINKTYPE_MASK;
     this.maxRecord = Math.max(MAX_RECORD_STD, Math.min(this.snap, MAX_RECORD_HARD));

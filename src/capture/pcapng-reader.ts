@@ -85,7 +85,7 @@ export class PcapngParser {
   /** Stream offset of the next chunk's first byte. */
   private pos = 0;
   private le = true;
-  /** Bytes of a skipped block still to drop (its trailer excluded); 0 when not skipping. */
+  /** Bytes of the skipped block still to come, trailer included; 0 when not skipping. */
   private skipLeft = 0;
   /** Total length of the block being skipped, checked against its trailer. */
   private skipTotal = 0;
@@ -150,7 +150,8 @@ export class PcapngParser {
     if (this.skipLeft === 0 && c.len === 0) return;
     const at = this.skipLeft > 0 ? this.skipStart : c.start;
     const have = this.skipLeft > 0 ? this.skipTotal - this.skipLeft : c.len;
-    const want = this.skipLeft > 0 ? `${this.skipTotal}` : c.len >= MIN_BLOCK ? `${u32(c.buf, 4, this.le)}` : 'at least 12';
+    const want =
+      this.skipLeft > 0 ? `${this.skipTotal}` : c.len >= MIN_BLOCK ? `${u32(c.buf, 4, this.le)}` : 'at least 12';
     this.warn({
       kind: 'truncated_block',
       offset: at,
@@ -314,7 +315,7 @@ export class PcapngParser {
       }
       case BlockType.InterfaceDescription:
         if (total < MIN_IDB) return this.tooShort(at, type, total);
-        this.interface(b, o, total);
+        this.interface(b, o, total, at);
         return true;
       case BlockType.SectionHeader: {
         if (total < MIN_SHB) return this.tooShort(at, type, total);
@@ -338,14 +339,14 @@ export class PcapngParser {
   }
 
   /** Records an IDB: link type, snaplen, timestamp resolution and offset. */
-  private interface(b: Uint8Array, o: number, total: number): void {
+  private interface(b: Uint8Array, o: number, total: number, at: number): void {
     if (this.nIf >= MAX_INTERFACES) {
       if (!this.warnedTooMany) {
         this.warnedTooMany = true;
         this.warn({
           kind: 'too_many_interfaces',
-          offset: this.pos,
-          message: `more than ${MAX_INTERFACES} interfaces in one section; the rest are ignored`,
+          offset: at,
+          message: `more than ${MAX_INTERFACES} interfaces in one section at byte ${at}; the rest are ignored`,
         });
       }
       return;

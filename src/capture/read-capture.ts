@@ -3,8 +3,8 @@
  * from pcapng by the magic number and streams the frames to a sink. Memory stays bounded by
  * the read size and the largest record, whatever the file size.
  */
-import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { type FileHandle, open } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { SondaError } from '../errors.js';
 import { be32 } from './bytes.js';
@@ -22,7 +22,7 @@ export interface ReadCaptureOptions {
    * a pipe.
    */
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
-  /** Read size in bytes (default 1 MiB): bigger reads mean fewer records straddling reads. */
+  /** Read size in bytes for files (default 4 MiB): bigger reads mean fewer records straddling reads. */
   highWaterMark?: number;
 }
 
@@ -72,10 +72,10 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadCaptu
   };
   const onProgress = opts.onProgress;
 
-  let source: Readable;
+  let source: ChunkSource;
   let totalBytes: number | undefined;
   if (path === '-') {
-    source = process.stdin;
+    source = streamSource(process.stdin);
   } else {
     const fh = await open(path, 'r').catch((e: unknown) => {
       throw environmentError(name, e);
@@ -88,21 +88,19 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadCaptu
       await fh.close();
       throw e instanceof SondaError ? e : environmentError(name, e);
     }
-    source = fh.createReadStream({ highWaterMark: hwm });
+    source = new FileSource(fh, opts.highWaterMark ?? FILE_CHUNK);
   }
 
   let bytesRead = 0;
-  const raw = source[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   const nextRaw = async (): Promise<Uint8Array | undefined> => {
-    let r: IteratorResult<Uint8Array>;
+    let c: Uint8Array | undefined;
     try {
-      r = await raw.next();
+      c = await source.next();
     } catch (e) {
       throw environmentError(name, e);
     }
-    if (r.done) return undefined;
-    bytesRead += r.value.length;
-    return r.value;
+    if (c !== undefined) bytesRead += c.length;
+    return c;
   };
 
   let closeGunzip: (() => void) | undefined;
@@ -163,6 +161,10 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadCaptu
       going = parser.push(c);
       if (!going) break;
     }
+    // From here on the parser is the only reader of each chunk, and it is done with a chunk
+    // when push() returns: the file source may recycle its buffers. (gunzip holds its input
+    // asynchronously, so a compressed file keeps fresh buffers.)
+    if (!compressed) source.recycle = true;
     onProgress?.(bytesRead, totalBytes);
     while (going) {
       const c = await next();
@@ -176,14 +178,87 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadCaptu
     // Releases the file (and the gunzip pipeline through it) whether we read to the end,
     // stopped at corrupt data or threw.
     closeGunzip?.();
-    source.destroy();
+    await source.close();
   }
+}
+
+/** Read size for files: large reads keep the per-read cost negligible. */
+const FILE_CHUNK = 4 << 20;
+
+/** Where raw chunks come from: a pull interface over a file or a stream. */
+interface ChunkSource {
+  next(): Promise<Uint8Array | undefined>;
+  /** May the source reuse a chunk's memory once the next chunk is asked for? */
+  recycle: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Reads a file in large chunks, one read always in flight ahead of the parser (the next chunk
+ * is read while this one is parsed). Once `recycle` is set it alternates between two buffers
+ * of its own instead of allocating a buffer per chunk.
+ */
+class FileSource implements ChunkSource {
+  recycle = false;
+  private readonly bufs: Buffer[] = [];
+  private turn = 0;
+  private ahead: Promise<{ buf: Buffer; n: number }> | null = null;
+  private eof = false;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly size: number,
+  ) {}
+
+  private read(): Promise<{ buf: Buffer; n: number }> {
+    let buf: Buffer;
+    if (this.recycle) {
+      this.turn ^= 1;
+      buf = this.bufs[this.turn] ?? Buffer.allocUnsafe(this.size);
+      this.bufs[this.turn] = buf;
+    } else buf = Buffer.allocUnsafe(this.size);
+    return this.fh.read(buf, 0, this.size, null).then((r) => ({ buf, n: r.bytesRead }));
+  }
+
+  async next(): Promise<Uint8Array | undefined> {
+    if (this.eof) return undefined;
+    const r = await (this.ahead ?? this.read());
+    this.ahead = null;
+    if (r.n === 0) {
+      this.eof = true;
+      return undefined;
+    }
+    this.ahead = this.read();
+    // Keep a rejected read-ahead from being reported as unhandled: next() awaits it.
+    this.ahead.catch(() => undefined);
+    return r.buf.subarray(0, r.n);
+  }
+
+  async close(): Promise<void> {
+    await this.ahead?.catch(() => undefined);
+    await this.fh.close();
+  }
+}
+
+/** A readable stream (standard input) as a chunk source. */
+function streamSource(stream: Readable): ChunkSource {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  return {
+    recycle: false,
+    async next() {
+      const r = await it.next();
+      return r.done ? undefined : r.value;
+    },
+    async close() {
+      stream.destroy();
+    },
+  };
 }
 
 /** Chunks gathered until at least `want` bytes (or the end), kept as read. */
 interface Head {
   chunks: Uint8Array[];
-  /** The first bytes, contiguous (at most `want`... or all if fewer). */
+  /** The first bytes contiguous: the first chunk, or the first `want` bytes of several. */
   bytes: Uint8Array;
   length: number;
 }
@@ -272,13 +347,20 @@ function gunzipStream(
   };
 }
 
-function drained(s: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {
+/** Resolves when `s` can take more input again, or has closed. */
+function drained(s: Writable): Promise<void> {
   return new Promise((resolve) => {
-    if (s.destroyed) resolve();
-    else {
-      s.once('drain', resolve);
-      s.once('close', resolve);
+    if (s.destroyed) {
+      resolve();
+      return;
     }
+    const done = (): void => {
+      s.off('drain', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.on('drain', done);
+    s.on('close', done);
   });
 }
 

@@ -6,7 +6,8 @@ import { Engine } from '../engine/engine.js';
 import { SondaError } from '../errors.js';
 import { NdjsonSink } from '../export/ndjson-sink.js';
 import type { FlowRecord } from '../flow/record.js';
-import { flowRecordJson } from '../flow/record-json.js';
+import { FlowJsonEncoder } from '../export/flow-json-encoder.js';
+import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
 import { FlowTableWriter } from './flow-table-output.js';
 import { ProgressBar } from './progress.js';
 import { summaryText } from './summary.js';
@@ -118,24 +119,26 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
     flows: { idleTimeout: opts.idleTimeout, activeTimeout: opts.activeTimeout, tcpCloseTimeout: opts.tcpCloseTimeout, maxFlows: opts.maxFlows },
   });
   let printed = 0;
-  let pending = '';
-  const flushOut = (): void => {
-    if (pending) io.stdout(pending);
-    pending = '';
-  };
   const table = opts.json ? null : new FlowTableWriter(io.stdout);
   // The process's own stdout gets NDJSON from a worker; an embedding caller's io, in-thread.
   const sink = opts.json && io.stdoutFd !== undefined ? new NdjsonSink(engine, io.stdoutFd) : null;
+  const encoder = opts.json && !sink ? new FlowJsonEncoder() : null;
+  const text = new TextDecoder();
+  const flushOut = (): void => {
+    if (encoder && encoder.pos > 0) io.stdout(text.decode(encoder.take()));
+  };
   if (table) {
     engine.on('flow', (rec: FlowRecord) => {
       printed++;
       table.add(rec);
     });
-  } else if (!sink) {
-    engine.on('flow', (rec: FlowRecord) => {
+  } else if (encoder) {
+    const row = new Float64Array(SNAPSHOT_FIELDS);
+    engine.on('flow-row', (t, f, reason) => {
       printed++;
-      pending += `${flowRecordJson(rec)}\n`;
-      if (pending.length >= OUTPUT_BLOCK) flushOut();
+      snapshotFlow(t, f, reason, row, 0);
+      encoder.encode(row, 0);
+      if (encoder.pos >= OUTPUT_BLOCK) flushOut();
     });
   }
 

@@ -5,7 +5,8 @@
  */
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeRows } from './ndjson-format.js';
+import { SNAPSHOT_FIELDS } from '../flow/flow-snapshot.js';
+import { FlowJsonEncoder } from './flow-json-encoder.js';
 
 interface Init {
   fd: number;
@@ -18,10 +19,10 @@ const { fd, flowIdPrefix, inFlight } = workerData as Init;
 const port = parentPort!;
 let failed = false;
 
-let out: Buffer = Buffer.allocUnsafe(4 << 20);
+const encoder = new FlowJsonEncoder(flowIdPrefix, 4 << 20);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-function writeAll(buf: Buffer, length: number): void {
+function writeAll(buf: Uint8Array, length: number): void {
   let off = 0;
   while (off < length) {
     try {
@@ -42,9 +43,9 @@ port.on('message', (msg: { rows: Float64Array; count: number } | 'end') => {
   }
   try {
     if (!failed) {
-      const r = encodeRows(msg.rows, msg.count, flowIdPrefix, out);
-      out = r.buf;
-      writeAll(out, r.length);
+      for (let i = 0; i < msg.count; i++) encoder.encode(msg.rows, i * SNAPSHOT_FIELDS);
+      const bytes = encoder.take();
+      writeAll(bytes, bytes.length);
     }
   } catch (e) {
     failed = true;

@@ -91,10 +91,23 @@ function addressText(row: Float64Array, at: number, v: 4 | 6): string {
   return v === 4 ? ipv4Text(row[at]!) : ipv6Text(row[at]!, row[at + 1]!, row[at + 2]!, row[at + 3]!);
 }
 
-function distribution(n: number, min: number, sum: number, sumSq: number, max: number, scale: number): Distribution {
+/**
+ * min, avg, max and stddev of a distribution, times `scale`, in thousandths (integers): the
+ * record prints them with 3 decimals. Shared with the NDJSON encoder so both round alike.
+ */
+export function distributionParts(n: number, min: number, sum: number, sumSq: number, max: number, scale: number, out: Float64Array): void {
   const avg = sum / n;
   const variance = Math.max(0, sumSq / n - avg * avg);
-  return { min: round3(min * scale), avg: round3(avg * scale), max: round3(max * scale), stddev: round3(Math.sqrt(variance) * scale) };
+  out[0] = Math.round(min * scale * 1000);
+  out[1] = Math.round(avg * scale * 1000);
+  out[2] = Math.round(max * scale * 1000);
+  out[3] = Math.round(Math.sqrt(variance) * scale * 1000);
+}
+
+function distribution(n: number, min: number, sum: number, sumSq: number, max: number, scale: number): Distribution {
+  const p = new Float64Array(4);
+  distributionParts(n, min, sum, sumSq, max, scale, p);
+  return { min: p[0]! / 1000, avg: p[1]! / 1000, max: p[2]! / 1000, stddev: p[3]! / 1000 };
 }
 
 function endpoint(row: Float64Array, o: number, ip: string, port: number): FlowEndpoint {
