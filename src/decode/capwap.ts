@@ -15,7 +15,8 @@ export class CapwapView {
     const hlen = (b[off + 1]! >> 3) << 2;
     if (hlen < 8) return Decode.Malformed;
     if (end - off <= hlen) return Decode.Truncated;
-    const wbid = ((b[off + 2]! & 0x3f) << 2 | b[off + 3]! >> 6) >> 1 & 0x1f;
+    // Bits 18-22 of the first word (RFC 5415 §4.3): preamble 8, HLEN 5, RID 5, WBID 5, T …
+    const wbid = (b[off + 2]! >> 1) & 0x1f;
     const t = (b[off + 2]! & 0x01) !== 0;
     const k = (b[off + 3]! & 0x08) !== 0;
     if (k) return Decode.Unsupported;

@@ -209,7 +209,7 @@ export class PacketDecoder {
 
   private ethernet(b: Uint8Array, off: number, end: number): PacketKind {
     const r = this.eth.reset(b, off, end);
-    if (r !== Decode.Ok) return this.weird(r === Decode.Truncated ? W.truncated_link_header : W.truncated_llc);
+    if (r !== Decode.Ok) return this.weird(this.eth.isLlc ? W.truncated_llc : W.truncated_link_header);
     return this.etherType(this.eth.etherType, b, this.eth.payloadOffset, end);
   }
 
@@ -295,7 +295,8 @@ export class PacketDecoder {
     const r = ip.reset(b, o, end);
     if (r !== Decode.Ok) {
       if (r === Decode.Truncated) return this.weird(W.truncated_ip);
-      return this.weird(end - o >= 1 && b[o]! >> 4 !== 4 ? W.bad_ip_version : ip.totalLength < 20 && ip.headerLength >= 20 ? W.bad_ip_total_len : W.bad_ip_header_len);
+      // Malformed: the version, the header length, or a total length below the header's.
+      return this.weird(b[o]! >> 4 !== 4 ? W.bad_ip_version : ip.headerLength < 20 ? W.bad_ip_header_len : W.bad_ip_total_len);
     }
     const ipEnd = ip.end;
     if (ip.isFragment) {
@@ -375,7 +376,7 @@ export class PacketDecoder {
         this.srcPort = sp;
         this.dstPort = dp;
         const ulen = u.length;
-        if (ulen !== 0 && ulen > l4Len) this.weirds.hit(W.bad_udp_length);
+        if (ulen !== 0 && ulen > l4Len && !this.partial) this.weirds.hit(W.bad_udp_length);
         this.payloadOffset = o + 8;
         this.payloadEnd = u.end;
         this.payloadLength = (ulen !== 0 && ulen <= l4Len ? ulen : l4Len) - 8;
@@ -446,7 +447,7 @@ export class PacketDecoder {
     const g = this.gre;
     const r = g.reset(b, o, end);
     if (r !== Decode.Ok) {
-      this.weirds.hit(r === Decode.Truncated ? W.truncated_gre : W.unknown_gre_version);
+      this.weirds.hit(r === Decode.Truncated ? W.truncated_gre : r === Decode.Unsupported && g.version === 0 ? W.gre_source_routing : W.unknown_gre_version);
       return PacketKind.Ip;
     }
     if (!this.enter(Tunnel.Gre)) return PacketKind.Ip;
@@ -459,7 +460,7 @@ export class PacketDecoder {
         return this.inner(this.ethernet(b, p, end));
       case EtherType.Erspan2:
       case EtherType.Erspan3: {
-        const n = erspanHeaderLength(b, p, end, g.protocol === EtherType.Erspan3);
+        const n = erspanHeaderLength(b, p, end, g.protocol === EtherType.Erspan3, g.hasSequence);
         if (n < 0) {
           this.weirds.hit(W.truncated_tunnel);
           return PacketKind.Ip;

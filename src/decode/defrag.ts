@@ -147,13 +147,15 @@ export class Defragmenter {
     }
     if (!d.hasFirst && (fragOffset === 0 || d.header === null)) {
       // Any fragment's header names the datagram; the first fragment's is the one to keep.
-      d.header = b.slice(hdrStart, hdrEnd);
+      d.header = copyOf(b, hdrStart, hdrEnd);
       d.hasFirst = fragOffset === 0;
       d.nextHeader = nextHeader;
       d.prevNextOffset = version === 6 ? prevNextOffset - hdrStart : -1;
     }
     if (len > 0) this.insertPiece(d, fragOffset, b.subarray(dataStart, dataEnd));
     while (this.bytesHeld > this.limits.maxBytes && this.table.size > 1) this.evictOldest();
+    // The limit may have taken this very datagram (it was the oldest): it is gone then.
+    if (this.table.get(d.key) !== d) return false;
     return this.tryComplete(d, version);
   }
 
@@ -175,7 +177,7 @@ export class Defragmenter {
     for (let i = 0; i < fresh.length; i += 2) {
       const from = fresh[i]!;
       const to = fresh[i + 1]!;
-      d.pieces.push({ start: from, data: src.slice(from - start, to - start) });
+      d.pieces.push({ start: from, data: copyOf(src, from - start, to - start) });
       d.bytesHeld += to - from;
       this.bytesHeld += to - from;
     }
@@ -297,6 +299,16 @@ export class Defragmenter {
     this.bytesHeld -= d.bytesHeld;
     this.table.delete(d.key);
   }
+}
+
+/**
+ * A copy of `b[from, to)`. Not `b.slice()`: on a Node Buffer (what capture readers hand out)
+ * `slice` is a view of the same memory, which the reader reuses for the next chunk.
+ */
+function copyOf(b: Uint8Array, from: number, to: number): Uint8Array {
+  const out = new Uint8Array(to - from);
+  out.set(b.subarray(from, to));
+  return out;
 }
 
 function byStart(a: Piece, b: Piece): number {

@@ -23,6 +23,7 @@ export class EthernetView {
   isLlc = false;
 
   reset(b: Uint8Array, off: number, end: number): Decode {
+    this.isLlc = false;
     if (end - off < HDR) return Decode.Truncated;
     this.b = b;
     this.off = off;

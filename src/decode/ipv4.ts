@@ -27,6 +27,7 @@ export class Ipv4View {
   clipped = false;
 
   reset(b: Uint8Array, off: number, end: number): Decode {
+    this.totalLength = 0;
     if (end - off < MIN_HDR) return Decode.Truncated;
     this.b = b;
     this.off = off;
@@ -36,8 +37,8 @@ export class Ipv4View {
     if (end - off < hl) return Decode.Truncated;
     let total = u16(b, off + TOTAL_LEN);
     if (total === 0) total = end - off;
-    if (total < hl) return Decode.Malformed;
     this.totalLength = total;
+    if (total < hl) return Decode.Malformed;
     this.clipped = off + total > end;
     this.end = this.clipped ? end : off + total;
     return Decode.Ok;

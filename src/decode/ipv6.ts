@@ -58,7 +58,9 @@ export class Ipv6View {
     let prevNext = this.off + NEXT;
     let o = this.off + HDR;
     for (let n = 0; ; n++) {
-      if (n === MAX_EXT_HEADERS) {
+      const isExtension =
+        next === Ipv6Ext.HopByHop || next === Ipv6Ext.Routing || next === Ipv6Ext.DestOpts || next === Ipv6Ext.Mobility || next === Ipv6Ext.Hip || next === Ipv6Ext.Shim6 || next === Ipv6Ext.Fragment || next === Ipv6Ext.Ah;
+      if (isExtension && n === MAX_EXT_HEADERS) {
         this.extStatus = Decode.Malformed;
         break;
       }

@@ -14,7 +14,8 @@ export const TcpFlag = { Fin: 0x01, Syn: 0x02, Rst: 0x04, Psh: 0x08, Ack: 0x10, 
 
 /**
  * TCP header (RFC 9293) with its options. `reset()` reports `Truncated` when fewer than 20
- * bytes were captured and `Malformed` for a data offset below 5 or beyond the segment; the
+ * bytes, or fewer than the data offset says, were captured, and `Malformed` for a data offset
+ * below 5; the
  * options are parsed on demand by `parseOptions()`, since most packets never need them.
  */
 export class TcpView {

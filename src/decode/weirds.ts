@@ -38,6 +38,7 @@ export const WEIRD_NAMES = [
   'fragment_evicted',
   'excessive_fragments',
   'truncated_frame',
+  'gre_source_routing',
 ] as const;
 
 export type WeirdName = (typeof WEIRD_NAMES)[number];

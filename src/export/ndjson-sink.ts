@@ -20,6 +20,8 @@ export class NdjsonSink {
   private readonly worker: Worker;
   private readonly inFlight = new Int32Array(new SharedArrayBuffer(4));
   private rows = new Float64Array(BATCH_FLOWS * SNAPSHOT_FIELDS);
+  /** Batches the worker has finished with, ready for reuse. */
+  private readonly free: Float64Array<ArrayBuffer>[] = [];
   private count = 0;
   /** Flows written (or queued). */
   flows = 0;
@@ -29,8 +31,9 @@ export class NdjsonSink {
     this.worker = new Worker(new URL('./ndjson-worker.js', import.meta.url), {
       workerData: { fd, flowIdPrefix: engine.flowIdPrefixText, inFlight: this.inFlight },
     });
-    this.worker.on('message', (m: { error?: string }) => {
+    this.worker.on('message', (m: { error?: string; rows?: Float64Array<ArrayBuffer> }) => {
       if (m.error) this.error = m.error;
+      if (m.rows) this.free.push(m.rows);
     });
     engine.on('flow-row', (t: FlowTable, f: number, reason: EndReason) => this.add(t, f, reason));
   }
@@ -46,7 +49,7 @@ export class NdjsonSink {
     while (Atomics.load(this.inFlight, 0) >= MAX_IN_FLIGHT) Atomics.wait(this.inFlight, 0, Atomics.load(this.inFlight, 0), 50);
     Atomics.add(this.inFlight, 0, 1);
     this.worker.postMessage({ rows: this.rows, count: this.count }, [this.rows.buffer as ArrayBuffer]);
-    this.rows = new Float64Array(BATCH_FLOWS * SNAPSHOT_FIELDS);
+    this.rows = this.free.pop() ?? new Float64Array(BATCH_FLOWS * SNAPSHOT_FIELDS);
     this.count = 0;
   }
 

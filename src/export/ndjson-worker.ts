@@ -47,6 +47,8 @@ port.on('message', (msg: { rows: Float64Array; count: number } | 'end') => {
       const bytes = encoder.take();
       writeAll(bytes, bytes.length);
     }
+    // The batch's memory goes back to the packet path for reuse.
+    port.postMessage({ rows: msg.rows }, [msg.rows.buffer as ArrayBuffer]);
   } catch (e) {
     failed = true;
     port.postMessage({ error: (e as NodeJS.ErrnoException).code ?? String(e) });

@@ -1,5 +1,8 @@
 import { KEY_WORDS } from './flow-key.js';
 
+/** Flow bit: the slot holds a flow (set by `insert`, cleared by `remove`). */
+const BIT_LIVE = 0x20;
+
 /** No flow: the end of a list, an empty slot. */
 export const NIL = -1;
 
@@ -27,7 +30,10 @@ export class FlowTable {
   lastTs = new Float64Array(0);
   /** Run-wide flow number (the record's flow_id). */
   serial = new Float64Array(0);
-  /** Bit 0: the client is side A of the key. Bits 1-2: list. Other bits: see FlowBits. */
+  /**
+   * Bit 0: the client is side A of the key (tracker). Bit 1: list. Bits 3-4: sequence
+   * initialised per direction (tracker). Bit 5: live. Bit 7: on a list.
+   */
   bits = new Uint8Array(0);
   /** TCP handshake/close state (TcpState bits). */
   tcpState = new Uint8Array(0);
@@ -134,6 +140,7 @@ export class FlowTable {
     this.keys.set(key, f * KEY_WORDS);
     this.hashes[f] = hash;
     this.reset(f);
+    this.bits[f] = BIT_LIVE;
     const index = this.index;
     const mask = this.mask;
     let s = hash & mask;
@@ -162,6 +169,7 @@ export class FlowTable {
       i = j;
     }
     index[i] = 0;
+    this.bits[f] = 0;
     this.next[f] = this.freeHead;
     this.freeHead = f;
     this.count--;
@@ -278,7 +286,7 @@ export class FlowTable {
     this.index = new Int32Array(size);
     this.mask = size - 1;
     for (let f = 0; f < this.fresh; f++) {
-      if ((this.bits[f]! & 0x80) === 0) continue; // free slot: not in the index
+      if ((this.bits[f]! & BIT_LIVE) === 0) continue; // free slot: not in the index
       let s = this.hashes[f]! & this.mask;
       while (this.index[s] !== 0) s = (s + 1) & this.mask;
       this.index[s] = f + 1;

@@ -117,7 +117,7 @@ export class FlowTracker {
       t.tunnel[f] = d.tunnel;
       // The client sent the first packet, unless that packet is a SYN-ACK (the contract's rule).
       const clientIsA = (flags & (TcpFlag.Syn | TcpFlag.Ack)) === (TcpFlag.Syn | TcpFlag.Ack) ? !fromA : fromA;
-      t.bits[f] = clientIsA ? BIT_CLIENT_IS_A : 0;
+      if (clientIsA) t.bits[f] |= BIT_CLIENT_IS_A;
     }
     const dir = fromA === ((t.bits[f]! & BIT_CLIENT_IS_A) !== 0) ? 0 : 1;
     const di = 2 * f + dir;
@@ -192,8 +192,9 @@ export class FlowTracker {
       return;
     }
     if (endAhead > 0) t.nextSeq[di] = (seq + segLen) >>> 0;
-    // A keep-alive probe repeats the last byte: neither retransmission nor reordering.
-    if (d.payloadLength <= 1 && ahead === -1 && endAhead <= 0) return;
+    // A keep-alive probe repeats the last byte: neither retransmission nor reordering (SYN,
+    // FIN and RST segments are never keep-alives: resent, they are retransmissions).
+    if (d.payloadLength <= 1 && ahead === -1 && endAhead <= 0 && (flags & (TcpFlag.Syn | TcpFlag.Fin | TcpFlag.Rst)) === 0) return;
     const rtt = t.rttUs[f]!;
     const threshold = rtt > 0 ? rtt : 3000;
     if (prevTs >= 0 && tsUs - prevTs < threshold) t.outOfOrder[di]++;

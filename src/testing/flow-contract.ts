@@ -28,7 +28,7 @@ function canonicalIpv6(ip: string): string {
 
 function checkNoEmpty(v: unknown, path: string, out: string[]): void {
   if (v === null || v === '') out.push(`${path} is ${JSON.stringify(v)} (unknown fields must be absent)`);
-  else if (Array.isArray(v)) v.forEach((x, i) => checkNoEmpty(x, `${path}[${i}]`, out));
+  else if (Array.isArray(v)) for (const [i, x] of v.entries()) checkNoEmpty(x, `${path}[${i}]`, out);
   else if (typeof v === 'object') for (const [k, x] of Object.entries(v as object)) checkNoEmpty(x, `${path}.${k}`, out);
 }
 
