@@ -99,8 +99,9 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadCaptu
     } catch (e) {
       throw environmentError(name, e);
     }
-    if (c !== undefined) bytesRead += c.length;
-    return c;
+    if (c === undefined) return undefined;
+    bytesRead += c.length;
+    return plain(c);
   };
 
   let closeGunzip: (() => void) | undefined;
@@ -120,8 +121,9 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadCaptu
         if (gzipError !== undefined) return undefined;
         try {
           const c = await gz.next();
-          if (c !== undefined) outBytes += c.length;
-          return c;
+          if (c === undefined) return undefined;
+          outBytes += c.length;
+          return plain(c);
         } catch (e) {
           if (!isZlibError(e)) throw e;
           gzipError = (e as Error).message;
@@ -180,6 +182,15 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadCaptu
     closeGunzip?.();
     await source.close();
   }
+}
+
+/**
+ * The same bytes as a plain Uint8Array, never a Buffer: the decoders then see one array shape
+ * (the carry and defragmentation buffers are Uint8Arrays too) and V8 keeps their loads
+ * monomorphic.
+ */
+function plain(c: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(c) === Uint8Array.prototype ? c : new Uint8Array(c.buffer, c.byteOffset, c.length);
 }
 
 /** Read size for files: large reads keep the per-read cost negligible. */

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { readCapture } from '../capture/read-capture.js';
 import type { CaptureWarning } from '../capture/frame.js';
 import { Engine } from '../engine/engine.js';
+import { DEFAULT_FLOW_OPTIONS } from '../flow/flow-tracker.js';
 import { SondaError } from '../errors.js';
 import { NdjsonSink } from '../export/ndjson-sink.js';
 import type { FlowRecord } from '../flow/record.js';
@@ -60,6 +61,14 @@ function positiveNumber(name: string): (v: string) => number {
   };
 }
 
+function nonNegativeNumber(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0`);
+    return n;
+  };
+}
+
 function positiveInteger(name: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
@@ -87,10 +96,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .description('read a capture and print one record per bidirectional flow')
     .requiredOption('-r, --read <file>', "capture file (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
     .option('--json', 'print NDJSON flow records (../shared/spec/flow-record.md) instead of a table')
-    .option('--idle-timeout <seconds>', 'end a flow after this long without packets', positiveNumber('--idle-timeout'), 600)
-    .option('--active-timeout <seconds>', 'end (and restart) a flow that has lasted this long', positiveNumber('--active-timeout'), 3600)
-    .option('--tcp-close-timeout <seconds>', 'how long a TCP flow closed by FIN/RST waits for stray packets', positiveNumber('--tcp-close-timeout'), 120)
-    .option('--max-flows <n>', 'flows held at once; the least recently seen is ended beyond it', positiveInteger('--max-flows'), 4_000_000)
+    .option('--idle-timeout <seconds>', 'end a flow after this long without packets', positiveNumber('--idle-timeout'), DEFAULT_FLOW_OPTIONS.idleTimeout)
+    .option('--active-timeout <seconds>', 'end (and restart) a flow that has lasted this long; 0 = never', nonNegativeNumber('--active-timeout'), DEFAULT_FLOW_OPTIONS.activeTimeout)
+    .option('--tcp-close-timeout <seconds>', 'how long a TCP flow closed by FIN/RST waits for stray packets', positiveNumber('--tcp-close-timeout'), DEFAULT_FLOW_OPTIONS.tcpCloseTimeout)
+    .option('--max-flows <n>', 'flows held at once; the least recently seen is ended beyond it', positiveInteger('--max-flows'), DEFAULT_FLOW_OPTIONS.maxFlows)
     .option('--no-summary', 'do not print the summary on stderr')
     .option('--summary-json', 'print the summary on stderr as one JSON object')
     .option('--no-progress', 'no progress bar, even on a terminal')

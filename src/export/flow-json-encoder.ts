@@ -225,16 +225,28 @@ export class FlowJsonEncoder {
       b[this.pos++] = 0x30 + x;
       return;
     }
+    if (x > 0x7fffffff) {
+      // Beyond int32: peel the low 9 digits with float division, then the rest.
+      const high = Math.floor(x / 1e9);
+      this.int(high);
+      this.digits(x - high * 1e9, 9);
+      return;
+    }
     let digits = 1;
-    for (let t = x; t >= 10; t = Math.floor(t / 10)) digits++;
-    let p = this.pos + digits;
+    for (let t = x; t >= 10; t = (t / 10) | 0) digits++;
+    this.digits(x, digits);
+  }
+
+  /** `x` (an int32) as exactly `n` digits, zero-padded. */
+  private digits(x: number, n: number): void {
+    const b = this.buf;
+    let p = this.pos + n;
     this.pos = p;
-    while (x >= 10) {
-      const q = Math.floor(x / 10);
+    for (let i = 0; i < n; i++) {
+      const q = (x / 10) | 0;
       b[--p] = 0x30 + (x - q * 10);
       x = q;
     }
-    b[--p] = 0x30 + x;
   }
 
   private ascii(s: string): void {
@@ -247,8 +259,11 @@ export class FlowJsonEncoder {
   }
 
   private put(bytes: Uint8Array): void {
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    // A byte loop beats TypedArray#set for pieces this short.
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < bytes.length; i++) b[p++] = bytes[i]!;
+    this.pos = p;
   }
 
   private grow(): void {

@@ -6,22 +6,26 @@ import type { EndReason } from '../flow/flow-tracker.js';
 
 /** Flows per batch handed to the worker. */
 const BATCH_FLOWS = 2048;
-/** Batches queued before the packet path waits for the worker (bounds the memory held). */
-const MAX_IN_FLIGHT = 16;
+/** Batch slots shared with the worker: the packet path waits when all are queued. */
+const SLOTS = 8;
 
 /**
  * Writes flow records as NDJSON to a file descriptor from a worker thread. The engine's
  * thread only copies each ended flow into a batch of snapshot rows (no object, no string);
  * the worker builds the records and the text. Order is kept (one worker, batches in order).
- * When the worker falls behind by `MAX_IN_FLIGHT` batches, the packet path waits: memory stays
- * bounded, and reading a file simply slows down.
+ *
+ * Batches live in one SharedArrayBuffer of `SLOTS` slots, so nothing is copied or transferred:
+ * transferring an ArrayBuffer detaches it, and one detached buffer in the process makes V8
+ * check every typed-array access for detachment from then on — a third slower packet path.
+ * When the worker falls behind by all slots, the packet path waits: memory stays bounded, and
+ * reading a file simply slows down.
  */
 export class NdjsonSink {
   private readonly worker: Worker;
+  /** [batches queued]: incremented here, decremented by the worker. */
   private readonly inFlight = new Int32Array(new SharedArrayBuffer(4));
-  private rows = new Float64Array(BATCH_FLOWS * SNAPSHOT_FIELDS);
-  /** Batches the worker has finished with, ready for reuse. */
-  private readonly free: Float64Array<ArrayBuffer>[] = [];
+  private readonly rows = new Float64Array(new SharedArrayBuffer(SLOTS * BATCH_FLOWS * SNAPSHOT_FIELDS * 8));
+  private slot = 0;
   private count = 0;
   /** Flows written (or queued). */
   flows = 0;
@@ -29,28 +33,28 @@ export class NdjsonSink {
 
   constructor(engine: Engine, fd: number) {
     this.worker = new Worker(new URL('./ndjson-worker.js', import.meta.url), {
-      workerData: { fd, flowIdPrefix: engine.flowIdPrefixText, inFlight: this.inFlight },
+      workerData: { fd, flowIdPrefix: engine.flowIdPrefixText, inFlight: this.inFlight, rows: this.rows, slotFlows: BATCH_FLOWS },
     });
-    this.worker.on('message', (m: { error?: string; rows?: Float64Array<ArrayBuffer> }) => {
+    this.worker.on('message', (m: { error?: string }) => {
       if (m.error) this.error = m.error;
-      if (m.rows) this.free.push(m.rows);
     });
     engine.on('flow-row', (t: FlowTable, f: number, reason: EndReason) => this.add(t, f, reason));
   }
 
   private add(t: FlowTable, f: number, reason: EndReason): void {
-    snapshotFlow(t, f, reason, this.rows, this.count * SNAPSHOT_FIELDS);
+    snapshotFlow(t, f, reason, this.rows, (this.slot * BATCH_FLOWS + this.count) * SNAPSHOT_FIELDS);
     this.flows++;
     if (++this.count === BATCH_FLOWS) this.send();
   }
 
   private send(): void {
     if (this.count === 0) return;
-    while (Atomics.load(this.inFlight, 0) >= MAX_IN_FLIGHT) Atomics.wait(this.inFlight, 0, Atomics.load(this.inFlight, 0), 50);
     Atomics.add(this.inFlight, 0, 1);
-    this.worker.postMessage({ rows: this.rows, count: this.count }, [this.rows.buffer as ArrayBuffer]);
-    this.rows = this.free.pop() ?? new Float64Array(BATCH_FLOWS * SNAPSHOT_FIELDS);
+    this.worker.postMessage({ slot: this.slot, count: this.count });
+    this.slot = (this.slot + 1) % SLOTS;
     this.count = 0;
+    // The next slot is free once fewer than SLOTS batches are queued (the worker goes in order).
+    for (let n = Atomics.load(this.inFlight, 0); n >= SLOTS; n = Atomics.load(this.inFlight, 0)) Atomics.wait(this.inFlight, 0, n, 50);
   }
 
   /**

@@ -13,9 +13,13 @@ interface Init {
   flowIdPrefix: string;
   /** [batches in flight]: decremented here after each batch, waited on by the main thread. */
   inFlight: Int32Array;
+  /** The shared batch slots (snapshot rows). */
+  rows: Float64Array;
+  /** Flows per slot. */
+  slotFlows: number;
 }
 
-const { fd, flowIdPrefix, inFlight } = workerData as Init;
+const { fd, flowIdPrefix, inFlight, rows, slotFlows } = workerData as Init;
 const port = parentPort!;
 let failed = false;
 
@@ -36,19 +40,18 @@ function writeAll(buf: Uint8Array, length: number): void {
   }
 }
 
-port.on('message', (msg: { rows: Float64Array; count: number } | 'end') => {
+port.on('message', (msg: { slot: number; count: number } | 'end') => {
   if (msg === 'end') {
     port.postMessage({ done: true });
     return;
   }
   try {
     if (!failed) {
-      for (let i = 0; i < msg.count; i++) encoder.encode(msg.rows, i * SNAPSHOT_FIELDS);
+      const base = msg.slot * slotFlows;
+      for (let i = 0; i < msg.count; i++) encoder.encode(rows, (base + i) * SNAPSHOT_FIELDS);
       const bytes = encoder.take();
       writeAll(bytes, bytes.length);
     }
-    // The batch's memory goes back to the packet path for reuse.
-    port.postMessage({ rows: msg.rows }, [msg.rows.buffer as ArrayBuffer]);
   } catch (e) {
     failed = true;
     port.postMessage({ error: (e as NodeJS.ErrnoException).code ?? String(e) });

@@ -14,6 +14,9 @@ export class FlowKeyBuilder {
   /** True when the packet's source is side B of the canonical key. */
   swapped = false;
   hash = 0;
+  /** True when the key equals the previous packet's (then `hash` was not recomputed). */
+  same = false;
+  private readonly previous = new Uint32Array(KEY_WORDS);
 
   build(d: PacketDecoder): void {
     const k = this.key;
@@ -54,6 +57,14 @@ export class FlowKeyBuilder {
     k[8] = ((sp << 16) | dp) >>> 0;
     k[9] = (d.l4Proto | (d.ipVersion === 6 ? 0x100 : 0) | ((d.vlan + 1) << 12)) >>> 0;
     this.swapped = swap;
+    // Packets come in bursts of one flow: when the key repeats, so does the hash.
+    const p = this.previous;
+    if (k[0] === p[0] && k[4] === p[4] && k[8] === p[8] && k[9] === p[9] && k[1] === p[1] && k[2] === p[2] && k[3] === p[3] && k[5] === p[5] && k[6] === p[6] && k[7] === p[7]) {
+      this.same = true;
+      return;
+    }
+    this.same = false;
+    p.set(k);
     this.hash = hashKey(k);
   }
 }
