@@ -143,10 +143,10 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
     });
   } else if (encoder) {
     const row = new Float64Array(SNAPSHOT_FIELDS);
-    engine.on('flow-row', (t, f, reason) => {
+    engine.on('flow-row', (t, f, reason, fields) => {
       printed++;
       snapshotFlow(t, f, reason, row, 0);
-      encoder.encode(row, 0);
+      encoder.encode(row, 0, fields);
       if (encoder.pos >= OUTPUT_BLOCK) flushOut();
     });
   }

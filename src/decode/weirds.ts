@@ -46,21 +46,34 @@ export type WeirdName = (typeof WEIRD_NAMES)[number];
 /** Slot of each weird name, for the hot path: `weirds.hit(W.truncated_ip)`. */
 export const W = Object.fromEntries(WEIRD_NAMES.map((n, i) => [n, i])) as { readonly [K in WeirdName]: number };
 
-/** Per-engine weird counters (no global state: one engine per worker). */
+/**
+ * Per-engine weird counters (no global state: one engine per worker). Decoders count the
+ * fixed names above by slot (`hit`, no lookup on the hot path); application parsers and
+ * plugins, whose anomalies are rarer and not known here, count by name (`hitName`).
+ */
 export class WeirdCounters {
   readonly counts = new Float64Array(WEIRD_NAMES.length);
+  private readonly named = new Map<string, number>();
   hit(slot: number): void {
     this.counts[slot]!++;
+  }
+  /** Counts an anomaly by its snake_case name (Zeek weird style), e.g. `dns_pointer_loop`. */
+  hitName(name: string): void {
+    const slot = (W as Record<string, number | undefined>)[name];
+    if (slot !== undefined) this.counts[slot]!++;
+    else this.named.set(name, (this.named.get(name) ?? 0) + 1);
   }
   /** Non-zero counters by name, for summaries and records. */
   toObject(): Record<string, number> {
     const out: Record<string, number> = {};
     for (let i = 0; i < WEIRD_NAMES.length; i++) if (this.counts[i]! > 0) out[WEIRD_NAMES[i]!] = this.counts[i]!;
+    for (const [k, v] of [...this.named].sort()) out[k] = v;
     return out;
   }
   total(): number {
     let n = 0;
     for (const c of this.counts) n += c;
+    for (const c of this.named.values()) n += c;
     return n;
   }
 }

@@ -6,6 +6,9 @@ import type { FlowTable } from '../flow/flow-table.js';
 import { DEFAULT_FLOW_OPTIONS, type EndReason, type FlowOptions, type FlowStats, FlowTracker } from '../flow/flow-tracker.js';
 import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
 import { buildFlowRecord, type FlowRecord } from '../flow/record.js';
+import { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits } from '../reassembly/tcp-reassembler.js';
+import type { Consumer, RecordFields } from './consumer.js';
+import { BIT_FEED, BIT_FOLLOWED, type ConsumerStats, FlowConsumers } from './flow-consumers.js';
 
 /** Options of one engine. Every limit has a default; see the TSDoc of each type. */
 export interface EngineOptions {
@@ -13,6 +16,12 @@ export interface EngineOptions {
   defrag?: Partial<DefragLimits>;
   /** Prepended to flow ids (e.g. a worker number) so ids stay unique across engines. */
   flowIdPrefix?: string;
+  /**
+   * Consumers of flows beyond counters (protocol parsers, later the classifier and plugins),
+   * see `Consumer`. Without any, the engine does no per-flow work beyond its counters.
+   */
+  consumers?: readonly Consumer[];
+  reassembly?: Partial<ReassemblyLimits>;
 }
 
 /** Counters of a run, for the summary and for tests. */
@@ -37,6 +46,8 @@ export interface EngineSummary {
   /** Bytes of fixed flow state per flow slot (typed arrays and index). */
   flowStateBytesPerFlow: number;
   defrag: DefragStats;
+  /** Consumer stage counters (followed flows, consumer errors, TCP reassembly), when there are consumers. */
+  consumers?: ConsumerStats;
   /** Anomaly counters by weird name (only the non-zero ones). */
   weirds: Record<string, number>;
 }
@@ -48,7 +59,9 @@ export type FlowListener = (record: FlowRecord) => void;
  * Listener of ended flows that reads the table directly (call `snapshotFlow(t, f, reason, …)`
  * to copy what it needs): the slot is freed right after the call.
  */
-export type FlowRowListener = (table: FlowTable, flow: number, reason: EndReason) => void;
+export type FlowRowListener = (table: FlowTable, flow: number, reason: EndReason, fields: RecordFields) => void;
+
+const NO_FIELDS: RecordFields = Object.freeze({});
 
 /**
  * The packet path of one thread: decode → flow table → records. Feed it frames (it is a
@@ -83,12 +96,17 @@ export class Engine implements FrameSink {
   private firstTsUs = 0;
   private lastTsUs = 0;
   private finished = false;
+  private readonly consumers: FlowConsumers | null;
 
   constructor(options: EngineOptions = {}) {
     this.decoder = new PacketDecoder(this.weirds, { ...DEFAULT_DEFRAG_LIMITS, ...options.defrag });
     this.flowIdPrefix = options.flowIdPrefix ?? '';
     const flowOptions = { ...DEFAULT_FLOW_OPTIONS, ...options.flows };
     this.tracker = new FlowTracker((t, f, r) => this.flowEnded(t, f, r), flowOptions);
+    this.consumers =
+      options.consumers && options.consumers.length > 0
+        ? new FlowConsumers(options.consumers, this.weirds, { ...DEFAULT_REASSEMBLY_LIMITS, ...options.reassembly })
+        : null;
   }
 
   /**
@@ -120,7 +138,7 @@ export class Engine implements FrameSink {
     const kind = this.decoder.decode(data, offset, caplen, wireLen, linkType, tsUs);
     if (kind === PacketKind.Ip) {
       this.ipPackets += this.decoder.frames;
-      this.tracker.packet(this.decoder, tsUs);
+      this.flowPacket(tsUs);
     } else if (kind === PacketKind.NonIp) this.nonIpPackets++;
     else if (kind === PacketKind.Invalid) this.invalidPackets++;
   }
@@ -148,6 +166,7 @@ export class Engine implements FrameSink {
       flows: { ...this.tracker.stats },
       flowStateBytesPerFlow: this.tracker.table.bytesPerFlow,
       defrag: { ...this.decoder.defrag.stats },
+      ...(this.consumers ? { consumers: { ...this.consumers.stats, reassembly: { ...this.consumers.stats.reassembly } } } : {}),
       weirds: this.weirds.toObject(),
     };
   }
@@ -156,17 +175,29 @@ export class Engine implements FrameSink {
   private readonly onIncompleteDatagram = (): void => {
     if (this.decoder.decodeIncomplete() === PacketKind.Ip) {
       this.ipPackets += this.decoder.frames;
-      this.tracker.packet(this.decoder, this.decoder.defrag.outLastTs);
+      this.flowPacket(this.decoder.defrag.outLastTs);
     }
   };
 
+  /** The decoded packet goes to its flow, and to the consumers that follow the flow. */
+  private flowPacket(tsUs: number): void {
+    const tracker = this.tracker;
+    const f = tracker.packet(this.decoder, tsUs);
+    const consumers = this.consumers;
+    if (consumers === null) return;
+    const t = tracker.table;
+    if (tracker.created) consumers.open(t, f, this.decoder, tsUs);
+    if ((t.bits[f]! & BIT_FEED) !== 0) consumers.packet(t, f, this.decoder, tracker.dir, tsUs);
+  }
+
   private flowEnded(t: FlowTable, f: number, reason: EndReason): void {
+    const fields = this.consumers !== null && (t.bits[f]! & BIT_FOLLOWED) !== 0 ? this.consumers.close(f) : NO_FIELDS;
     const rows = this.rowListeners.length;
-    for (let i = 0; i < rows; i++) this.rowListeners[i]!(t, f, reason);
+    for (let i = 0; i < rows; i++) this.rowListeners[i]!(t, f, reason, fields);
     const n = this.listeners.length;
     if (n === 0) return;
     snapshotFlow(t, f, reason, this.row, 0);
-    const rec = buildFlowRecord(this.row, 0, this.flowIdPrefix);
+    const rec = buildFlowRecord(this.row, 0, this.flowIdPrefix, fields);
     for (let i = 0; i < n; i++) this.listeners[i]!(rec);
   }
 }

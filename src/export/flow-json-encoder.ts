@@ -1,4 +1,5 @@
 import { TUNNEL_NAMES } from '../decode/decoder.js';
+import { RECORD_EXTRA_KEYS, type RecordFields } from '../engine/consumer.js';
 import { DIR_FIELDS, Snap, SnapDir } from '../flow/flow-snapshot.js';
 import { END_REASON_NAMES } from '../flow/flow-tracker.js';
 import { ipv6Text } from '../flow/ip-text.js';
@@ -59,6 +60,7 @@ export class FlowJsonEncoder {
   pos = 0;
   private readonly prefix: Uint8Array;
   private readonly parts = new Float64Array(4);
+  private readonly utf8 = new TextEncoder();
 
   /** @param flowIdPrefix - text before each flow number (must need no JSON escaping) */
   constructor(flowIdPrefix = '', initialBytes = 1 << 20) {
@@ -67,8 +69,8 @@ export class FlowJsonEncoder {
     this.buf = new Uint8Array(initialBytes);
   }
 
-  /** Appends the record of the row at `row[at…]`. */
-  encode(row: Float64Array, at: number): void {
+  /** Appends the record of the row at `row[at…]`, with the fields consumers added. */
+  encode(row: Float64Array, at: number, fields?: RecordFields): void {
     // A record is well under 2 KiB; IPv6 text and large counters included.
     if (this.buf.length - this.pos < 4096) this.grow();
     const k = at + Snap.Key;
@@ -105,6 +107,7 @@ export class FlowJsonEncoder {
       this.put(TUNNELS[tunnel]!);
       this.byte(QUOTE);
     }
+    if (fields !== undefined) this.extras(fields);
     const flags0 = row[d0 + SnapDir.TcpFlags]!;
     const flags1 = row[d1 + SnapDir.TcpFlags]!;
     if (proto === 6 && (flags0 | flags1) !== 0) {
@@ -135,6 +138,17 @@ export class FlowJsonEncoder {
     this.put(T.endReason);
     this.put(REASONS[row[at + Snap.Reason]!]!);
     this.put(T.close);
+  }
+
+  /** Consumer fields, few and varied: JSON.stringify each, UTF-8 straight into the buffer. */
+  private extras(fields: RecordFields): void {
+    for (const key of RECORD_EXTRA_KEYS) {
+      const v = fields[key];
+      if (v === undefined) continue;
+      const text = `,"${key}":${JSON.stringify(v)}`;
+      while (this.buf.length - this.pos < text.length * 3 + 4096) this.grow();
+      this.pos += this.utf8.encodeInto(text, this.buf.subarray(this.pos)).written;
+    }
   }
 
   /** Takes the bytes written so far (a view, valid until the next `encode`) and starts over. */

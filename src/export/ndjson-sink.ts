@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Engine } from '../engine/engine.js';
 import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
 import type { FlowTable } from '../flow/flow-table.js';
+import type { RecordFields } from '../engine/consumer.js';
 import type { EndReason } from '../flow/flow-tracker.js';
 
 /** Flows per batch handed to the worker. */
@@ -26,6 +27,8 @@ export class NdjsonSink {
   private readonly inFlight = new Int32Array(new SharedArrayBuffer(4));
   private readonly rows = new Float64Array(new SharedArrayBuffer(SLOTS * BATCH_FLOWS * SNAPSHOT_FIELDS * 8));
   private slot = 0;
+  /** Consumer fields of the batch being filled: [row in batch, fields]. */
+  private fields: Array<[number, RecordFields]> = [];
   private count = 0;
   /** Flows written (or queued). */
   flows = 0;
@@ -38,11 +41,16 @@ export class NdjsonSink {
     this.worker.on('message', (m: { error?: string }) => {
       if (m.error) this.error = m.error;
     });
-    engine.on('flow-row', (t: FlowTable, f: number, reason: EndReason) => this.add(t, f, reason));
+    engine.on('flow-row', (t: FlowTable, f: number, reason: EndReason, fields: RecordFields) => this.add(t, f, reason, fields));
   }
 
-  private add(t: FlowTable, f: number, reason: EndReason): void {
+  private add(t: FlowTable, f: number, reason: EndReason, fields: RecordFields): void {
     snapshotFlow(t, f, reason, this.rows, (this.slot * BATCH_FLOWS + this.count) * SNAPSHOT_FIELDS);
+    // Consumer fields are few and small: they travel with the batch, structured-cloned.
+    for (const _ in fields) {
+      this.fields.push([this.count, fields]);
+      break;
+    }
     this.flows++;
     if (++this.count === BATCH_FLOWS) this.send();
   }
@@ -50,7 +58,8 @@ export class NdjsonSink {
   private send(): void {
     if (this.count === 0) return;
     Atomics.add(this.inFlight, 0, 1);
-    this.worker.postMessage({ slot: this.slot, count: this.count });
+    this.worker.postMessage({ slot: this.slot, count: this.count, fields: this.fields });
+    this.fields = [];
     this.slot = (this.slot + 1) % SLOTS;
     this.count = 0;
     // The next slot is free once fewer than SLOTS batches are queued (the worker goes in order).

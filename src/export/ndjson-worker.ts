@@ -5,6 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { RecordFields } from '../engine/consumer.js';
 import { SNAPSHOT_FIELDS } from '../flow/flow-snapshot.js';
 import { FlowJsonEncoder } from './flow-json-encoder.js';
 
@@ -40,7 +41,7 @@ function writeAll(buf: Uint8Array, length: number): void {
   }
 }
 
-port.on('message', (msg: { slot: number; count: number } | 'end') => {
+port.on('message', (msg: { slot: number; count: number; fields: Array<[number, RecordFields]> } | 'end') => {
   if (msg === 'end') {
     port.postMessage({ done: true });
     return;
@@ -48,7 +49,16 @@ port.on('message', (msg: { slot: number; count: number } | 'end') => {
   try {
     if (!failed) {
       const base = msg.slot * slotFlows;
-      for (let i = 0; i < msg.count; i++) encoder.encode(rows, (base + i) * SNAPSHOT_FIELDS);
+      let next = 0;
+      for (let i = 0; i < msg.count; i++) {
+        const extra = msg.fields[next];
+        let fields: RecordFields | undefined;
+        if (extra !== undefined && extra[0] === i) {
+          fields = extra[1];
+          next++;
+        }
+        encoder.encode(rows, (base + i) * SNAPSHOT_FIELDS, fields);
+      }
       const bytes = encoder.take();
       writeAll(bytes, bytes.length);
     }

@@ -31,8 +31,9 @@ export class FlowTable {
   /** Run-wide flow number (the record's flow_id). */
   serial = new Float64Array(0);
   /**
-   * Bit 0: the client is side A of the key (tracker). Bit 1: list. Bits 3-4: sequence
-   * initialised per direction (tracker). Bit 5: live. Bit 7: on a list.
+   * Bit 0: the client is side A of the key (tracker). Bit 1: list. Bit 2: followed by a
+   * consumer, bit 6: fed to consumers (engine). Bits 3-4: sequence initialised per direction
+   * (tracker). Bit 5: live. Bit 7: on a list.
    */
   bits = new Uint8Array(0);
   /** TCP handshake/close state (TcpState bits). */
@@ -182,7 +183,7 @@ export class FlowTable {
       if (this.tails[list] === f && ((bits[f]! >> 1) & 1) === list) return;
       this.unlink(f);
     }
-    bits[f] = (bits[f]! & ~0x06) | (list << 1) | 0x80;
+    bits[f] = (bits[f]! & ~0x02) | (list << 1) | 0x80;
     const t = this.tails[list]!;
     this.prev[f] = t;
     this.next[f] = NIL;

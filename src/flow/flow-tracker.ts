@@ -64,6 +64,9 @@ export class FlowTracker {
   private readonly idleUs: number;
   private readonly activeUs: number;
   private readonly closeUs: number;
+  /** Set by `packet()`: the packet's direction (0 client → server) and whether it created its flow. */
+  dir: 0 | 1 = 0;
+  created = false;
   /** The previous packet's flow (NIL once it ended): a repeated key skips the lookup. */
   private lastFlow = NIL;
   /** Packet-time clock: the latest timestamp seen. */
@@ -112,6 +115,7 @@ export class FlowTracker {
       }
     }
     const fromA = !kb.swapped;
+    this.created = f === NIL;
     if (f === NIL) {
       if (t.full) this.evict();
       f = t.insert(kb.key, kb.hash);
@@ -125,6 +129,7 @@ export class FlowTracker {
       if (clientIsA) t.bits[f] |= BIT_CLIENT_IS_A;
     }
     const dir = fromA === ((t.bits[f]! & BIT_CLIENT_IS_A) !== 0) ? 0 : 1;
+    this.dir = dir;
     const di = 2 * f + dir;
     const frames = d.frames;
     const wire = d.wireBytes;

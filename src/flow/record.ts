@@ -1,5 +1,8 @@
 import { TUNNEL_NAMES } from '../decode/decoder.js';
+import { RECORD_EXTRA_KEYS, type RecordFields } from '../engine/consumer.js';
 import { DIR_FIELDS, Snap, SnapDir } from './flow-snapshot.js';
+
+const NONE: RecordFields = Object.freeze({});
 import { END_REASON_NAMES } from './flow-tracker.js';
 import { ipv4Text, ipv6Text } from './ip-text.js';
 
@@ -124,11 +127,11 @@ function endpoint(row: Float64Array, o: number, ip: string, port: number): FlowE
 }
 
 /**
- * Builds a flow record from a snapshot row (see `snapshotFlow`): the first place per-flow
- * strings are made. Fields are in the contract's order.
+ * Builds a flow record from a snapshot row (see `snapshotFlow`) and the fields consumers added:
+ * the first place per-flow strings are made. Fields are in the contract's order.
  * @param serialPrefix - prepended to the flow number, to keep ids unique across engines
  */
-export function buildFlowRecord(row: Float64Array, at: number, serialPrefix = ''): FlowRecord {
+export function buildFlowRecord(row: Float64Array, at: number, serialPrefix = '', fields: RecordFields = NONE): FlowRecord {
   const k = at + Snap.Key;
   const word9 = row[k + 9]!;
   const v: 4 | 6 = word9 & 0x100 ? 6 : 4;
@@ -154,6 +157,10 @@ export function buildFlowRecord(row: Float64Array, at: number, serialPrefix = ''
   rec.server = clientIsA ? endpoint(row, d1, ipB, portB) : endpoint(row, d1, ipA, portA);
   const tunnel = row[at + Snap.Tunnel]!;
   if (tunnel !== 0) rec.tunnel = TUNNEL_NAMES[tunnel];
+  for (const key of RECORD_EXTRA_KEYS) {
+    const v = fields[key];
+    if (v !== undefined) (rec as unknown as Record<string, unknown>)[key] = v;
+  }
   const flags0 = row[d0 + SnapDir.TcpFlags]!;
   const flags1 = row[d1 + SnapDir.TcpFlags]!;
   if (proto === 6 && (flags0 | flags1) !== 0) {

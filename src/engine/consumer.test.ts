@@ -1,0 +1,110 @@
+// The consumer interface through the engine: who is asked, what is fed, what it costs, what a
+// failing consumer does, and how fields reach the record (object and NDJSON forms alike).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readCapture } from '../capture/read-capture.js';
+import { FlowJsonEncoder } from '../export/flow-json-encoder.js';
+import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
+import type { FlowRecord } from '../flow/record.js';
+import type { Consumer, Dir, FlowStart } from './consumer.js';
+import { Engine } from './engine.js';
+
+const SAMPLE = 'samples/sample.pcap';
+
+interface Collect {
+  start: FlowStart;
+  bytes: [string, string];
+  datagrams: number;
+  gaps: number;
+}
+
+function collector(name: string, want: (s: FlowStart) => boolean, opts: { doneAfter?: number } = {}): Consumer<Collect> & { opened: number } {
+  const c = {
+    name,
+    opened: 0,
+    open(start: FlowStart): Collect | undefined {
+      c.opened++;
+      return want(start) ? { start, bytes: ['', ''], datagrams: 0, gaps: 0 } : undefined;
+    },
+    stream(s: Collect, dir: Dir, b: Uint8Array, off: number, end: number) {
+      s.bytes[dir] += Buffer.from(b.subarray(off, end)).toString('latin1');
+    },
+    gap(s: Collect) {
+      s.gaps++;
+    },
+    datagram(s: Collect) {
+      s.datagrams++;
+    },
+    done(s: Collect): boolean {
+      return opts.doneAfter !== undefined && s.bytes[0].length + s.bytes[1].length >= opts.doneAfter;
+    },
+    close(s: Collect, fields: Record<string, unknown>) {
+      if (s.bytes[0].startsWith('GET ')) fields.host = /Host: ([^\r\n]+)/.exec(s.bytes[0])?.[1];
+      if (s.datagrams > 0) fields.tags = [`${name}:${s.datagrams}`];
+    },
+  };
+  return c;
+}
+
+async function run(consumers: Consumer[]): Promise<{ recs: FlowRecord[]; json: string[]; engine: Engine }> {
+  const engine = new Engine({ consumers });
+  const recs: FlowRecord[] = [];
+  const json: string[] = [];
+  const enc = new FlowJsonEncoder();
+  const row = new Float64Array(SNAPSHOT_FIELDS);
+  engine.on('flow', (r) => recs.push(r));
+  engine.on('flow-row', (t, f, reason, fields) => {
+    snapshotFlow(t, f, reason, row, 0);
+    enc.encode(row, 0, fields);
+    json.push(new TextDecoder().decode(enc.take()));
+  });
+  await readCapture(SAMPLE, engine);
+  engine.finish();
+  return { recs, json, engine };
+}
+
+test('every new flow is offered once; followed flows get reassembled streams and datagrams', async () => {
+  const http = collector('web', (s) => s.protocol === 6 && s.serverPort === 80);
+  const udp = collector('udp', (s) => s.protocol === 17);
+  const { recs, engine } = await run([http, udp]);
+  assert.equal(http.opened, recs.length);
+  assert.equal(udp.opened, recs.length);
+  const web = recs.find((r) => r.server.port === 80)!;
+  assert.equal(web.host, 'example.com');
+  const dns = recs.find((r) => r.server.port === 53)!;
+  assert.deepEqual(dns.tags, ['udp:2']);
+  const s = engine.summary();
+  assert.equal(s.consumers?.followedFlows, recs.filter((r) => r.protocol === 'UDP').length + 1);
+  assert.ok((s.consumers?.reassembly.delivered ?? 0) > 0);
+});
+
+test('record fields are the same in the object and in the NDJSON encoder', async () => {
+  const { recs, json } = await run([collector('web', (s) => s.serverPort === 80), collector('udp', (s) => s.protocol === 17)]);
+  assert.equal(json.length, recs.length);
+  for (let i = 0; i < recs.length; i++) assert.equal(json[i], `${JSON.stringify(recs[i])}\n`);
+});
+
+test('a consumer that is done is fed no more; a throwing consumer is counted and dropped, the others go on', async () => {
+  const quick = collector('quick', (s) => s.serverPort === 80, { doneAfter: 1 });
+  const bad: Consumer<number> = {
+    name: 'bad',
+    open: () => 1,
+    stream() {
+      throw new Error('boom');
+    },
+    datagram() {
+      throw new Error('boom');
+    },
+  };
+  const good = collector('good', (s) => s.serverPort === 80);
+  const { recs, engine } = await run([quick, bad, good]);
+  assert.ok(recs.find((r) => r.server.port === 80)?.host === 'example.com', 'the good consumer still saw the whole request');
+  const weirds = engine.summary().weirds;
+  assert.ok((weirds.bad_error ?? 0) >= 1);
+  assert.ok((engine.summary().consumers?.errors ?? 0) >= 1);
+});
+
+test('without consumers the engine keeps no per-flow consumer state', async () => {
+  const { engine } = await run([]);
+  assert.equal(engine.summary().consumers, undefined);
+});

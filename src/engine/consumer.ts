@@ -1,0 +1,55 @@
+/**
+ * The one interface through which everything that wants more than flow counters attaches to
+ * the engine: the built-in protocol parsers, later the classifier and user plugins. There is
+ * no private back door: a built-in gets exactly what a plugin could.
+ *
+ * Pay for what is used: `open()` is asked once per new flow; a consumer that returns
+ * `undefined` never hears of that flow again. TCP reassembly runs only for flows where some
+ * consumer that follows them has a `stream` handler, and stops when all of them are done.
+ */
+
+/** 0 = client → server, 1 = server → client (the flow record's client and server). */
+export type Dir = 0 | 1;
+
+/** What a consumer is told about a new flow (plain values: read them, keep what you need). */
+export interface FlowStart {
+  /** The engine's handle of the flow: valid until the flow ends (then reused). */
+  readonly flow: number;
+  readonly ipVersion: 4 | 6;
+  /** IP protocol number (6 TCP, 17 UDP …). */
+  readonly protocol: number;
+  readonly clientPort: number;
+  readonly serverPort: number;
+  /** Packet time of the flow's first packet, µs. */
+  readonly tsUs: number;
+}
+
+/**
+ * Fields a consumer adds to the flow record when the flow ends (the contract's names:
+ * `host`, `http`, `tls`, `dns`, later `app`, `risks`, `tags` …). Unknown values stay absent.
+ */
+export type RecordFields = Partial<Record<(typeof RECORD_EXTRA_KEYS)[number], unknown>>;
+
+/** Record fields consumers may fill, in the contract's order (the encoder writes them so). */
+export const RECORD_EXTRA_KEYS = ['app', 'risks', 'tags', 'process', 'host', 'http', 'tls', 'dns'] as const;
+
+/**
+ * A consumer of flows. `S` is its per-flow state: created by `open`, handed back on every
+ * call for that flow, dropped after `close`.
+ */
+export interface Consumer<S = unknown> {
+  /** Shown in counters and errors. */
+  readonly name: string;
+  /** A new flow: return a state to follow it, or undefined to ignore it. */
+  open(flow: FlowStart): S | undefined;
+  /** In-order TCP payload bytes of one direction; `b` is only valid during the call. */
+  stream?(state: S, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void;
+  /** A hole in one direction's TCP stream. */
+  gap?(state: S, dir: Dir, bytes: number): void;
+  /** A UDP (or other non-TCP) payload; `b` is only valid during the call. */
+  datagram?(state: S, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void;
+  /** True when the consumer wants nothing more of this flow (the engine stops feeding it). */
+  done?(state: S): boolean;
+  /** The flow ended: add record fields. Called for every flow `open` accepted. */
+  close?(state: S, fields: RecordFields): void;
+}

@@ -1,0 +1,188 @@
+import { IpProto, type PacketDecoder } from '../decode/decoder.js';
+import type { WeirdCounters } from '../decode/weirds.js';
+import { KEY_WORDS } from '../flow/flow-key.js';
+import type { FlowTable } from '../flow/flow-table.js';
+import { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits, type ReassemblyStats, TcpStream } from '../reassembly/tcp-reassembler.js';
+import type { Consumer, Dir, FlowStart, RecordFields } from './consumer.js';
+
+/** Flow bits (in `FlowTable.bits`) owned by this module. */
+export const BIT_FOLLOWED = 0x04; // some consumer accepted the flow: `close` is due at its end
+export const BIT_FEED = 0x40; // some consumer still wants the flow's packets
+
+/** Per-flow bookkeeping, only for flows some consumer follows. */
+interface Follow {
+  /** State per consumer (undefined: not following), same order as the consumer list. */
+  readonly states: unknown[];
+  /** Consumers still fed. */
+  readonly active: boolean[];
+  activeCount: number;
+  /** TCP reassembly per direction, when a following consumer reads streams. */
+  streams: [TcpStream, TcpStream] | null;
+}
+
+/** Counters of the consumer stage. */
+export interface ConsumerStats {
+  followedFlows: number;
+  /** Exceptions thrown by consumers (each also counted as `<name>_error` weird); the consumer is dropped for that flow. */
+  errors: number;
+  reassembly: ReassemblyStats;
+}
+
+const NO_FIELDS: RecordFields = Object.freeze({});
+const EMPTY = new Uint8Array(0);
+const Delivery = { Stream: 0, Datagram: 1, Gap: 2 } as const;
+
+/**
+ * Runs the consumers for the engine: asks each of them about every new flow, feeds the flows
+ * they follow (reassembling TCP for stream readers), and collects their record fields when a
+ * flow ends. A consumer that throws is caught, counted and dropped for that flow; the engine
+ * and the other consumers go on.
+ */
+export class FlowConsumers {
+  readonly stats: ConsumerStats = {
+    followedFlows: 0,
+    errors: 0,
+    reassembly: { delivered: 0, duplicateBytes: 0, inconsistentOverlaps: 0, gaps: 0, gapBytes: 0, limitFlushes: 0 },
+  };
+  private readonly follows = new Map<number, Follow>();
+  private readonly hasStream: boolean[];
+  private readonly weirdByName: (name: string) => void;
+
+  constructor(
+    private readonly consumers: readonly Consumer[],
+    private readonly weirds: WeirdCounters,
+    private readonly limits: ReassemblyLimits = DEFAULT_REASSEMBLY_LIMITS,
+  ) {
+    this.hasStream = consumers.map((c) => c.stream !== undefined);
+    this.weirdByName = (name) => weirds.hitName(name);
+  }
+
+  get empty(): boolean {
+    return this.consumers.length === 0;
+  }
+
+  /** A flow was just created by the packet in `d` (its first packet). */
+  open(t: FlowTable, f: number, d: PacketDecoder, tsUs: number): void {
+    const base = f * KEY_WORDS;
+    const ports = t.keys[base + 8]!;
+    const clientIsA = (t.bits[f]! & 1) !== 0;
+    const start: FlowStart = {
+      flow: f,
+      ipVersion: d.ipVersion === 6 ? 6 : 4,
+      protocol: d.l4Proto,
+      clientPort: clientIsA ? ports >>> 16 : ports & 0xffff,
+      serverPort: clientIsA ? ports & 0xffff : ports >>> 16,
+      tsUs,
+    };
+    let follow: Follow | undefined;
+    let streams = false;
+    for (let i = 0; i < this.consumers.length; i++) {
+      const c = this.consumers[i]!;
+      let state: unknown;
+      try {
+        state = c.open(start);
+      } catch (e) {
+        this.failed(c, e);
+        continue;
+      }
+      if (state === undefined) continue;
+      follow ??= { states: new Array(this.consumers.length), active: new Array(this.consumers.length).fill(false), activeCount: 0, streams: null };
+      follow.states[i] = state;
+      follow.active[i] = true;
+      follow.activeCount++;
+      if (this.hasStream[i]) streams = true;
+    }
+    if (follow === undefined) return;
+    if (streams && d.l4Proto === IpProto.Tcp) follow.streams = [this.newStream(follow, 0), this.newStream(follow, 1)];
+    this.follows.set(f, follow);
+    this.stats.followedFlows++;
+    t.bits[f] = t.bits[f]! | BIT_FOLLOWED | BIT_FEED;
+  }
+
+  /** A packet of a flow with `BIT_FEED`, sent in direction `dir`. */
+  packet(t: FlowTable, f: number, d: PacketDecoder, dir: Dir, tsUs: number): void {
+    const follow = this.follows.get(f);
+    if (follow === undefined) return;
+    if (d.l4Proto === IpProto.Tcp) {
+      if (follow.streams !== null && d.tcpValid) {
+        const end = Math.min(d.payloadEnd, d.payloadOffset + d.payloadLength);
+        follow.streams[dir].segment(d.tcpSeq, d.tcpFlags, d.keyBuf, d.payloadOffset, end, tsUs, d.payloadLength);
+      }
+    } else {
+      const end = Math.min(d.payloadEnd, d.payloadOffset + d.payloadLength);
+      if (end > d.payloadOffset) this.deliver(follow, Delivery.Datagram, dir, d.keyBuf, d.payloadOffset, end, tsUs);
+    }
+    if (follow.activeCount === 0) {
+      follow.streams = null;
+      t.bits[f] = t.bits[f]! & ~BIT_FEED;
+    }
+  }
+
+  /** The flow ends: record fields from every consumer that followed it. */
+  close(f: number): RecordFields {
+    const follow = this.follows.get(f);
+    if (follow === undefined) return NO_FIELDS;
+    this.follows.delete(f);
+    if (follow.streams !== null) {
+      follow.streams[0].finish();
+      follow.streams[1].finish();
+    }
+    const fields: RecordFields = {};
+    for (let i = 0; i < this.consumers.length; i++) {
+      const state = follow.states[i];
+      if (state === undefined) continue;
+      const c = this.consumers[i]!;
+      try {
+        c.close?.(state, fields);
+      } catch (e) {
+        this.failed(c, e);
+      }
+    }
+    return fields;
+  }
+
+  private newStream(follow: Follow, dir: Dir): TcpStream {
+    return new TcpStream(
+      {
+        data: (b, off, end, tsUs) => this.deliver(follow, Delivery.Stream, dir, b, off, end, tsUs),
+        gap: (bytes) => this.deliver(follow, Delivery.Gap, dir, EMPTY, 0, bytes, 0),
+      },
+      this.stats.reassembly,
+      this.limits,
+      this.weirdByName,
+    );
+  }
+
+  /**
+   * Hands bytes to each consumer still fed (for `Gap`, `end` is the hole's size), then drops
+   * those that say they are done. One method, no closure per delivery.
+   */
+  private deliver(follow: Follow, kind: number, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void {
+    for (let i = 0; i < this.consumers.length; i++) {
+      if (!follow.active[i]) continue;
+      const c = this.consumers[i]!;
+      const state = follow.states[i];
+      try {
+        if (kind === Delivery.Stream) c.stream?.(state, dir, b, off, end, tsUs);
+        else if (kind === Delivery.Datagram) c.datagram?.(state, dir, b, off, end, tsUs);
+        else c.gap?.(state, dir, end);
+        if (c.done?.(state)) this.retire(follow, i);
+      } catch (e) {
+        this.failed(c, e);
+        this.retire(follow, i);
+      }
+    }
+  }
+
+  private retire(follow: Follow, i: number): void {
+    if (!follow.active[i]) return;
+    follow.active[i] = false;
+    follow.activeCount--;
+  }
+
+  private failed(c: Consumer, e: unknown): void {
+    void e;
+    this.stats.errors++;
+    this.weirds.hitName(`${c.name}_error`);
+  }
+}
