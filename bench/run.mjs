@@ -56,18 +56,18 @@ const sondaFlows = (file, ...extra) => [NODE, 'bin/sonda.js', 'flows', '--read',
  */
 const TOOLS = [
   { name: 'pcap-walk', role: 'reference', cmd: (f) => [NODE, WALK, f], stdout: 'capture', parse: parseWalk },
-  { name: 'sonda-flows', role: 'sonda', baseline: 'sonda-empty', targets: true, cmd: (f) => sondaFlows(f), parse: parseSonda },
+  { name: 'sonda-flows', role: 'sonda', baseline: 'sonda-empty', targets: true, note: 'no application layer (--parsers none)', cmd: (f) => sondaFlows(f, '--parsers', 'none'), parse: parseSonda },
   {
     name: 'sonda-flows-held',
     role: 'sonda',
     baseline: 'sonda-empty',
     note: 'timeouts of 1e9 s: every flow stays in the table until the end, so RSS/flow is memory per held flow',
-    cmd: (f) => sondaFlows(f, '--idle-timeout', '1e9', '--active-timeout', '1e9', '--tcp-close-timeout', '1e9'),
+    cmd: (f) => sondaFlows(f, '--parsers', 'none', '--idle-timeout', '1e9', '--tcp-close-timeout', '1e9'),
     parse: parseSonda,
   },
   { name: 'ndpiReader', role: 'peer', requires: 'ndpiReader', note: 'nDPI 4.2 (Debian libndpi-bin), -q quiet mode, stdout to /dev/null', cmd: (f) => ['ndpiReader', '-i', f, '-q'] },
   // Later variants (enable once the CLI has the option):
-  { name: 'sonda-flows-parsers', role: 'sonda', baseline: 'sonda-empty', enabled: false, note: 'flows with protocol parsers', cmd: (f) => sondaFlows(f, '--parsers', 'all'), parse: parseSonda },
+  { name: 'sonda-flows-parsers', role: 'sonda', baseline: 'sonda-empty', note: 'flows with every protocol parser (the default)', cmd: (f) => sondaFlows(f, '--parsers', 'all'), parse: parseSonda },
   { name: 'sonda-flows-workers2', role: 'sonda', baseline: 'sonda-empty', enabled: false, note: 'two worker threads', cmd: (f) => sondaFlows(f, '--workers', '2'), parse: parseSonda },
   // Baselines: peak RSS of start-up alone.
   { name: 'node-empty', role: 'baseline', cmd: () => [NODE, '-e', '0'] },

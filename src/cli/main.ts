@@ -2,7 +2,9 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { statSync } from 'node:fs';
 import { readCapture } from '../capture/read-capture.js';
 import type { CaptureWarning } from '../capture/frame.js';
+import type { Consumer } from '../engine/consumer.js';
 import { Engine } from '../engine/engine.js';
+import { selectParsers } from '../protocols/index.js';
 import { DEFAULT_FLOW_OPTIONS } from '../flow/flow-tracker.js';
 import { SondaError } from '../errors.js';
 import { NdjsonSink } from '../export/ndjson-sink.js';
@@ -43,6 +45,7 @@ interface FlowsCommandOptions {
   activeTimeout: number;
   tcpCloseTimeout: number;
   maxFlows: number;
+  parsers: string;
   summary: boolean;
   summaryJson?: boolean;
   progress: boolean;
@@ -100,6 +103,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--active-timeout <seconds>', 'end (and restart) a flow that has lasted this long; 0 = never', nonNegativeNumber('--active-timeout'), DEFAULT_FLOW_OPTIONS.activeTimeout)
     .option('--tcp-close-timeout <seconds>', 'how long a TCP flow closed by FIN/RST waits for stray packets', positiveNumber('--tcp-close-timeout'), DEFAULT_FLOW_OPTIONS.tcpCloseTimeout)
     .option('--max-flows <n>', 'flows held at once; the least recently seen is ended beyond it', positiveInteger('--max-flows'), DEFAULT_FLOW_OPTIONS.maxFlows)
+    .option('--parsers <list>', "application parsers that fill the record's host/dns/http/tls fields: 'all', 'none' or names (dns,http,tls)", 'all')
     .option('--no-summary', 'do not print the summary on stderr')
     .option('--summary-json', 'print the summary on stderr as one JSON object')
     .option('--no-progress', 'no progress bar, even on a terminal')
@@ -124,8 +128,15 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
 
 async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
   const started = process.hrtime.bigint();
+  let consumers: Consumer[];
+  try {
+    consumers = selectParsers(opts.parsers);
+  } catch (e) {
+    throw new SondaError('SONDA_E_BAD_OPTION', `--parsers: ${(e as Error).message}`);
+  }
   const engine = new Engine({
     flows: { idleTimeout: opts.idleTimeout, activeTimeout: opts.activeTimeout, tcpCloseTimeout: opts.tcpCloseTimeout, maxFlows: opts.maxFlows },
+    consumers,
   });
   let printed = 0;
   const table = opts.json ? null : new FlowTableWriter(io.stdout);

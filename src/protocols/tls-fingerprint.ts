@@ -1,0 +1,156 @@
+/**
+ * TLS client and server fingerprints from hello messages:
+ * - JA3 / JA3S (Salesforce, https://github.com/salesforce/ja3): MD5 of the decimal field lists.
+ * - JA4 (FoxIO, https://github.com/FoxIO-LLC/ja4/blob/main/technical_details/JA4.md), TLS
+ *   over TCP (`t` prefix).
+ *
+ * The inputs are the numbers as they appear on the wire; GREASE values (RFC 8701) are removed
+ * here, where each specification says so.
+ */
+import { createHash } from 'node:crypto';
+
+/** The ClientHello fields the fingerprints read, in wire order. */
+export interface ClientHelloFields {
+  /** `legacy_version` (client_version) of the ClientHello. */
+  version: number;
+  ciphers: readonly number[];
+  /** Extension types, in order, as sent (duplicates kept). */
+  extensions: readonly number[];
+  /** supported_groups (10), formerly elliptic_curves. */
+  groups: readonly number[];
+  /** ec_point_formats (11). */
+  pointFormats: readonly number[];
+  /** signature_algorithms (13). */
+  sigAlgs: readonly number[];
+  /** supported_versions (43). */
+  supportedVersions: readonly number[];
+  /** The first ALPN protocol's bytes, if an ALPN extension with a value was sent. */
+  alpnFirst: Uint8Array | undefined;
+  /** Whether the server_name extension (0) is present. */
+  hasSni: boolean;
+}
+
+/** The ServerHello fields JA3S reads. */
+export interface ServerHelloFields {
+  /** `legacy_version` of the ServerHello (0x0303 for TLS 1.3). */
+  version: number;
+  cipher: number;
+  extensions: readonly number[];
+}
+
+/** GREASE (RFC 8701): 0x0A0A, 0x1A1A, … 0xFAFA. */
+export function isGrease(v: number): boolean {
+  return (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff);
+}
+
+function joinDecimal(list: readonly number[]): string {
+  let s = '';
+  for (const v of list) {
+    if (isGrease(v)) continue;
+    s += s.length > 0 ? `-${v}` : `${v}`;
+  }
+  return s;
+}
+
+function md5(s: string): string {
+  return createHash('md5').update(s).digest('hex');
+}
+
+/** The JA3 string before hashing: `version,ciphers,extensions,groups,point_formats`. */
+export function ja3String(ch: ClientHelloFields): string {
+  return `${ch.version},${joinDecimal(ch.ciphers)},${joinDecimal(ch.extensions)},${joinDecimal(ch.groups)},${joinDecimal(ch.pointFormats)}`;
+}
+
+/** JA3: MD5 of {@link ja3String}, lower-case hex. */
+export function ja3(ch: ClientHelloFields): string {
+  return md5(ja3String(ch));
+}
+
+/** The JA3S string before hashing: `version,cipher,extensions`. */
+export function ja3sString(sh: ServerHelloFields): string {
+  return `${sh.version},${sh.cipher},${joinDecimal(sh.extensions)}`;
+}
+
+/** JA3S: MD5 of {@link ja3sString}. */
+export function ja3s(sh: ServerHelloFields): string {
+  return md5(ja3sString(sh));
+}
+
+/** JA4's two-character TLS version code; unknown versions are `00`. */
+function ja4Version(v: number): string {
+  switch (v) {
+    case 0x0304:
+      return '13';
+    case 0x0303:
+      return '12';
+    case 0x0302:
+      return '11';
+    case 0x0301:
+      return '10';
+    case 0x0300:
+      return 's3';
+    case 0x0200:
+      return 's2';
+    case 0x0002:
+      return 's2';
+    case 0x0100:
+      return 's1';
+    default:
+      return '00';
+  }
+}
+
+const hex4 = (v: number): string => v.toString(16).padStart(4, '0');
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+const HEX = '0123456789abcdef';
+
+/** JA4's ALPN part: first and last characters of the first value, hex nibbles when not alphanumeric. */
+function ja4Alpn(a: Uint8Array | undefined): string {
+  if (a === undefined || a.length === 0) return '00';
+  const first = a[0]!;
+  const last = a[a.length - 1]!;
+  if (isAlnum(first) && isAlnum(last)) return String.fromCharCode(first, last);
+  return HEX[first >> 4]! + HEX[last & 0xf]!;
+}
+
+function count2(n: number): string {
+  return n > 99 ? '99' : n < 10 ? `0${n}` : `${n}`;
+}
+
+function sha256_12(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 12);
+}
+
+/** The JA4 parts before hashing (JA4_r, "raw"): `a`, sorted ciphers, sorted extensions, signature algorithms. */
+export function ja4Parts(ch: ClientHelloFields): { a: string; ciphers: string; extensions: string; sigAlgs: string } {
+  let version = ch.version;
+  let sv = -1;
+  for (const v of ch.supportedVersions) if (!isGrease(v) && v > sv) sv = v;
+  if (sv >= 0) version = sv;
+  const ciphers = ch.ciphers.filter((v) => !isGrease(v));
+  const exts = ch.extensions.filter((v) => !isGrease(v));
+  const a = `t${ja4Version(version)}${ch.hasSni ? 'd' : 'i'}${count2(ciphers.length)}${count2(exts.length)}${ja4Alpn(ch.alpnFirst)}`;
+  const c = ciphers
+    .sort((x, y) => x - y)
+    .map(hex4)
+    .join(',');
+  const e = exts
+    .filter((v) => v !== 0x0000 && v !== 0x0010)
+    .sort((x, y) => x - y)
+    .map(hex4)
+    .join(',');
+  const s = ch.sigAlgs.map(hex4).join(',');
+  return { a, ciphers: c, extensions: e, sigAlgs: s };
+}
+
+/** JA4 for TLS over TCP: `a_b_c` (e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1`). */
+export function ja4(ch: ClientHelloFields): string {
+  const p = ja4Parts(ch);
+  const b = p.ciphers.length === 0 ? '000000000000' : sha256_12(p.ciphers);
+  const c = p.extensions.length === 0 ? '000000000000' : sha256_12(p.sigAlgs.length === 0 ? p.extensions : `${p.extensions}_${p.sigAlgs}`);
+  return `${p.a}_${b}_${c}`;
+}
