@@ -4,6 +4,7 @@
  */
 import type { Consumer, FlowStart, RecordFields } from '../engine/consumer.js';
 import { DnsFlowState, DnsPort } from './dns.js';
+import { HttpParser, probeHttp } from './http.js';
 import { probeTls, TlsParser } from './tls.js';
 
 const DNS_PORTS = new Set<number>([DnsPort.Dns, DnsPort.Mdns, DnsPort.Llmnr]);
@@ -72,8 +73,38 @@ export const tlsConsumer: Consumer<TlsFlow> = {
   },
 };
 
+/** TCP flows whose first payload (either direction) looks like HTTP/1.x. */
+interface HttpFlow {
+  parser: HttpParser | null;
+  decided: boolean;
+  readonly weird: (name: string) => void;
+}
+
+/** HTTP/1.x: `http` (first transaction: method, url, host, status, user_agent, content_type, server) and `host`. */
+export const httpConsumer: Consumer<HttpFlow> = {
+  name: 'http',
+  open: (s) => (s.protocol === 6 ? { parser: null, decided: false, weird: s.weird } : undefined),
+  stream(st, dir, b, off, end, tsUs) {
+    if (!st.decided) {
+      st.decided = true;
+      if (probeHttp(b, off, end)) st.parser = new HttpParser(st.weird);
+    }
+    st.parser?.data(dir, b, off, end, tsUs);
+  },
+  gap: (st, dir, bytes) => st.parser?.gap(dir, bytes),
+  done: (st) => st.decided && (st.parser === null || st.parser.done),
+  close(st, fields) {
+    if (st.parser === null) return;
+    st.parser.end();
+    const http = st.parser.record();
+    if (http === undefined) return;
+    fields.http = http;
+    setHost(fields, typeof http.host === 'string' ? http.host : undefined);
+  },
+};
+
 /** Parsers by name, in the order they fill shared fields (`host`). */
-export const PARSERS: ReadonlyArray<Consumer> = [tlsConsumer as Consumer, dnsConsumer as Consumer];
+export const PARSERS: ReadonlyArray<Consumer> = [httpConsumer as Consumer, tlsConsumer as Consumer, dnsConsumer as Consumer];
 
 /** The parsers named in `list` ('all', 'none', or comma-separated names). */
 export function selectParsers(list: string): Consumer[] {
