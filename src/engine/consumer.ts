@@ -11,7 +11,10 @@
 /** 0 = client → server, 1 = server → client (the flow record's client and server). */
 export type Dir = 0 | 1;
 
-/** What a consumer is told about a new flow (plain values: read them, keep what you need). */
+/**
+ * What a consumer is told about a new flow. The object is reused for the next flow: read it
+ * during `open`, keep the values you need (the `weird` function may be kept).
+ */
 export interface FlowStart {
   /** The engine's handle of the flow: valid until the flow ends (then reused). */
   readonly flow: number;
@@ -22,6 +25,8 @@ export interface FlowStart {
   readonly serverPort: number;
   /** Packet time of the flow's first packet, µs. */
   readonly tsUs: number;
+  /** Counts an anomaly by name (Zeek weird style, e.g. `dns_pointer_loop`) in the engine's counters. */
+  readonly weird: (name: string) => void;
 }
 
 /**

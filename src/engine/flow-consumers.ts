@@ -47,6 +47,7 @@ export class FlowConsumers {
   private readonly follows = new Map<number, Follow>();
   private readonly hasStream: boolean[];
   private readonly weirdByName: (name: string) => void;
+  private readonly start: { -readonly [K in keyof FlowStart]: FlowStart[K] };
 
   constructor(
     private readonly consumers: readonly Consumer[],
@@ -55,6 +56,7 @@ export class FlowConsumers {
   ) {
     this.hasStream = consumers.map((c) => c.stream !== undefined);
     this.weirdByName = (name) => weirds.hitName(name);
+    this.start = { flow: 0, ipVersion: 4, protocol: 0, clientPort: 0, serverPort: 0, tsUs: 0, weird: this.weirdByName };
   }
 
   get empty(): boolean {
@@ -66,14 +68,14 @@ export class FlowConsumers {
     const base = f * KEY_WORDS;
     const ports = t.keys[base + 8]!;
     const clientIsA = (t.bits[f]! & 1) !== 0;
-    const start: FlowStart = {
-      flow: f,
-      ipVersion: d.ipVersion === 6 ? 6 : 4,
-      protocol: d.l4Proto,
-      clientPort: clientIsA ? ports >>> 16 : ports & 0xffff,
-      serverPort: clientIsA ? ports & 0xffff : ports >>> 16,
-      tsUs,
-    };
+    // One object, refilled per flow: consumers read it during `open` only.
+    const start = this.start;
+    start.flow = f;
+    start.ipVersion = d.ipVersion === 6 ? 6 : 4;
+    start.protocol = d.l4Proto;
+    start.clientPort = clientIsA ? ports >>> 16 : ports & 0xffff;
+    start.serverPort = clientIsA ? ports & 0xffff : ports >>> 16;
+    start.tsUs = tsUs;
     let follow: Follow | undefined;
     let streams = false;
     for (let i = 0; i < this.consumers.length; i++) {

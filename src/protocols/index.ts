@@ -3,8 +3,11 @@
  * Each row says which flows a parser looks at, how it is fed and what it adds to the record.
  */
 import type { Consumer, FlowStart, RecordFields } from '../engine/consumer.js';
+import { dhcpConsumer } from './dhcp.js';
 import { DnsFlowState, DnsPort } from './dns.js';
 import { HttpParser, probeHttp } from './http.js';
+import { quicConsumer } from './quic.js';
+import { sshConsumer } from './ssh.js';
 import { probeTls, TlsParser } from './tls.js';
 
 const DNS_PORTS = new Set<number>([DnsPort.Dns, DnsPort.Mdns, DnsPort.Llmnr]);
@@ -77,22 +80,31 @@ export const tlsConsumer: Consumer<TlsFlow> = {
 interface HttpFlow {
   parser: HttpParser | null;
   decided: boolean;
+  /** A transaction with both request and response is complete: the record has what it needs. */
+  complete: boolean;
   readonly weird: (name: string) => void;
 }
 
 /** HTTP/1.x: `http` (first transaction: method, url, host, status, user_agent, content_type, server) and `host`. */
 export const httpConsumer: Consumer<HttpFlow> = {
   name: 'http',
-  open: (s) => (s.protocol === 6 ? { parser: null, decided: false, weird: s.weird } : undefined),
+  open: (s) => (s.protocol === 6 ? { parser: null, decided: false, complete: false, weird: s.weird } : undefined),
   stream(st, dir, b, off, end, tsUs) {
     if (!st.decided) {
       st.decided = true;
-      if (probeHttp(b, off, end)) st.parser = new HttpParser(st.weird);
+      if (probeHttp(b, off, end)) {
+        // Pay for what is used: the record needs the first complete transaction only.
+        st.parser = new HttpParser(st.weird, undefined, {
+          onTransaction: (tx) => {
+            if (tx.method && tx.status !== undefined) st.complete = true;
+          },
+        });
+      }
     }
     st.parser?.data(dir, b, off, end, tsUs);
   },
   gap: (st, dir, bytes) => st.parser?.gap(dir, bytes),
-  done: (st) => st.decided && (st.parser === null || st.parser.done),
+  done: (st) => st.decided && (st.parser === null || st.complete || st.parser.done),
   close(st, fields) {
     if (st.parser === null) return;
     st.parser.end();
@@ -103,8 +115,19 @@ export const httpConsumer: Consumer<HttpFlow> = {
   },
 };
 
-/** Parsers by name, in the order they fill shared fields (`host`). */
-export const PARSERS: ReadonlyArray<Consumer> = [httpConsumer as Consumer, tlsConsumer as Consumer, dnsConsumer as Consumer];
+/**
+ * Parsers that fill record fields, in the order they fill shared ones (`host`). The NTP
+ * parser (ntp.ts) adds no record field: it joins when transaction events do. SSH's `host` is
+ * the first banner, as ndpiReader reports it.
+ */
+export const PARSERS: ReadonlyArray<Consumer> = [
+  httpConsumer as Consumer,
+  tlsConsumer as Consumer,
+  quicConsumer as Consumer,
+  dnsConsumer as Consumer,
+  dhcpConsumer as Consumer,
+  sshConsumer as Consumer,
+];
 
 /** The parsers named in `list` ('all', 'none', or comma-separated names). */
 export function selectParsers(list: string): Consumer[] {

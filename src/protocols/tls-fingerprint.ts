@@ -2,7 +2,7 @@
  * TLS client and server fingerprints from hello messages:
  * - JA3 / JA3S (Salesforce, https://github.com/salesforce/ja3): MD5 of the decimal field lists.
  * - JA4 (FoxIO, https://github.com/FoxIO-LLC/ja4/blob/main/technical_details/JA4.md), TLS
- *   over TCP (`t` prefix).
+ *   over TCP (`t` prefix) and QUIC (`q` prefix, see {@link Ja4Transport}).
  *
  * The inputs are the numbers as they appear on the wire; GREASE values (RFC 8701) are removed
  * here, where each specification says so.
@@ -125,15 +125,21 @@ function sha256_12(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 12);
 }
 
-/** The JA4 parts before hashing (JA4_r, "raw"): `a`, sorted ciphers, sorted extensions, signature algorithms. */
-export function ja4Parts(ch: ClientHelloFields): { a: string; ciphers: string; extensions: string; sigAlgs: string } {
+/** JA4's first character: the transport the hello came over (`t` TCP, `q` QUIC, `d` DTLS). */
+export type Ja4Transport = 't' | 'q' | 'd';
+
+/**
+ * The JA4 parts before hashing (JA4_r, "raw"): `a`, sorted ciphers, sorted extensions, signature algorithms.
+ * @param transport - JA4's first character; `t` (TLS over TCP) unless given.
+ */
+export function ja4Parts(ch: ClientHelloFields, transport: Ja4Transport = 't'): { a: string; ciphers: string; extensions: string; sigAlgs: string } {
   let version = ch.version;
   let sv = -1;
   for (const v of ch.supportedVersions) if (!isGrease(v) && v > sv) sv = v;
   if (sv >= 0) version = sv;
   const ciphers = ch.ciphers.filter((v) => !isGrease(v));
   const exts = ch.extensions.filter((v) => !isGrease(v));
-  const a = `t${ja4Version(version)}${ch.hasSni ? 'd' : 'i'}${count2(ciphers.length)}${count2(exts.length)}${ja4Alpn(ch.alpnFirst)}`;
+  const a = `${transport}${ja4Version(version)}${ch.hasSni ? 'd' : 'i'}${count2(ciphers.length)}${count2(exts.length)}${ja4Alpn(ch.alpnFirst)}`;
   const c = ciphers
     .sort((x, y) => x - y)
     .map(hex4)
@@ -147,9 +153,12 @@ export function ja4Parts(ch: ClientHelloFields): { a: string; ciphers: string; e
   return { a, ciphers: c, extensions: e, sigAlgs: s };
 }
 
-/** JA4 for TLS over TCP: `a_b_c` (e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1`). */
-export function ja4(ch: ClientHelloFields): string {
-  const p = ja4Parts(ch);
+/**
+ * JA4: `a_b_c` (e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1` for TLS over TCP; a QUIC
+ * ClientHello gives `q13d…` with `transport` `q`).
+ */
+export function ja4(ch: ClientHelloFields, transport: Ja4Transport = 't'): string {
+  const p = ja4Parts(ch, transport);
   const b = p.ciphers.length === 0 ? '000000000000' : sha256_12(p.ciphers);
   const c = p.extensions.length === 0 ? '000000000000' : sha256_12(p.sigAlgs.length === 0 ? p.extensions : `${p.extensions}_${p.sigAlgs}`);
   return `${p.a}_${b}_${c}`;

@@ -451,153 +451,13 @@ export class TlsParser {
   }
 
   private clientHello(b: Uint8Array, p: number, q: number): void {
-    if (q - p < 2 + 32 + 1) {
-      this.weird('tls_bad_handshake');
-      return;
-    }
-    const version = (b[p]! << 8) | b[p + 1]!;
-    p += 34;
-    const sidLen = b[p]!;
-    p += 1 + sidLen;
-    if (sidLen > 32 || q - p < 2) {
-      this.weird('tls_bad_handshake');
-      return;
-    }
-    const csLen = (b[p]! << 8) | b[p + 1]!;
-    p += 2;
-    if (csLen & 1 || csLen > q - p) {
-      this.weird('tls_bad_handshake');
-      return;
-    }
-    const ciphers: number[] = [];
-    for (let i = 0; i < csLen; i += 2) ciphers.push((b[p + i]! << 8) | b[p + i + 1]!);
-    p += csLen;
-    if (q - p < 1) {
-      this.weird('tls_bad_handshake');
-      return;
-    }
-    const compLen = b[p]!;
-    p += 1 + compLen;
-    if (p > q) {
-      this.weird('tls_bad_handshake');
-      return;
-    }
-    const ch: ClientHelloFields = {
-      version,
-      ciphers,
-      extensions: [],
-      groups: [],
-      pointFormats: [],
-      sigAlgs: [],
-      supportedVersions: [],
-      alpnFirst: undefined,
-      hasSni: false,
-    };
-    this.clientVersion = version;
-    if (q - p >= 2) {
-      let extEnd = p + 2 + ((b[p]! << 8) | b[p + 1]!);
-      p += 2;
-      if (extEnd > q) {
-        this.weird('tls_extension_overflow');
-        extEnd = q;
-      }
-      this.clientExtensions(ch, b, p, extEnd);
-    } else if (q - p === 1) this.weird('tls_bad_handshake');
-    this.ja3 = ja3(ch);
-    this.ja4 = ja4(ch);
-  }
-
-  private clientExtensions(ch: ClientHelloFields, b: Uint8Array, p: number, end: number): void {
-    const exts = ch.extensions as number[];
-    while (p < end) {
-      if (end - p < 4) {
-        this.weird('tls_extension_overflow');
-        return;
-      }
-      const type = (b[p]! << 8) | b[p + 1]!;
-      const len = (b[p + 2]! << 8) | b[p + 3]!;
-      p += 4;
-      if (len > end - p) {
-        this.weird('tls_extension_overflow');
-        return;
-      }
-      exts.push(type);
-      const e = p + len;
-      switch (type) {
-        case ExtType.ServerName:
-          ch.hasSni = true;
-          this.serverName(b, p, e);
-          break;
-        case ExtType.SupportedGroups:
-          if (!readU16List(b, p, e, 2, ch.groups as number[])) this.weird('tls_bad_extension');
-          break;
-        case ExtType.EcPointFormats:
-          if (!readU8List(b, p, e, ch.pointFormats as number[])) this.weird('tls_bad_extension');
-          break;
-        case ExtType.SignatureAlgorithms:
-          if (!readU16List(b, p, e, 2, ch.sigAlgs as number[])) this.weird('tls_bad_extension');
-          break;
-        case ExtType.SupportedVersions:
-          if (!readU16List(b, p, e, 1, ch.supportedVersions as number[])) this.weird('tls_bad_extension');
-          break;
-        case ExtType.Alpn:
-          this.clientAlpn(ch, b, p, e);
-          break;
-      }
-      p = e;
-    }
-  }
-
-  /** server_name: the first host_name entry, lower-cased. */
-  private serverName(b: Uint8Array, p: number, e: number): void {
-    if (e - p < 2) {
-      this.weird('tls_bad_extension');
-      return;
-    }
-    const listEnd = p + 2 + ((b[p]! << 8) | b[p + 1]!);
-    if (listEnd > e) {
-      this.weird('tls_bad_extension');
-      return;
-    }
-    for (p += 2; p < listEnd; ) {
-      if (listEnd - p < 3) {
-        this.weird('tls_bad_extension');
-        return;
-      }
-      const type = b[p]!;
-      const len = (b[p + 1]! << 8) | b[p + 2]!;
-      p += 3;
-      if (len > listEnd - p) {
-        this.weird('tls_bad_extension');
-        return;
-      }
-      if (type === 0 && this.sni === undefined && len > 0) this.sni = hostText(b, p, p + len);
-      p += len;
-    }
-  }
-
-  private clientAlpn(ch: ClientHelloFields, b: Uint8Array, p: number, e: number): void {
-    if (e - p < 2) {
-      this.weird('tls_bad_extension');
-      return;
-    }
-    const listEnd = p + 2 + ((b[p]! << 8) | b[p + 1]!);
-    if (listEnd > e) {
-      this.weird('tls_bad_extension');
-      return;
-    }
-    const names: string[] = [];
-    for (p += 2; p < listEnd; ) {
-      const len = b[p++]!;
-      if (len > listEnd - p) {
-        this.weird('tls_bad_extension');
-        break;
-      }
-      if (ch.alpnFirst === undefined) ch.alpnFirst = b.slice(p, p + len);
-      if (names.length < 32) names.push(latin1(b, p, p + len));
-      p += len;
-    }
-    if (names.length > 0 && this.alpn === undefined) this.alpn = names;
+    const ch = parseClientHello(b, p, q, this.weird);
+    if (ch === undefined) return;
+    this.clientVersion = ch.fields.version;
+    this.sni = ch.sni;
+    this.alpn = ch.alpn;
+    this.ja3 = ja3(ch.fields);
+    this.ja4 = ja4(ch.fields);
   }
 
   private serverHello(s: Side, b: Uint8Array, p: number, q: number): void {
@@ -697,6 +557,199 @@ export class TlsParser {
     if (names.subject.length > 0) this.certSubject = names.subject;
     if (names.issuer.length > 0) this.certIssuer = names.issuer;
   }
+}
+
+// ---- ClientHello (shared with QUIC, whose CRYPTO frames carry the same message) ---------------
+
+/** What {@link parseClientHello} reads from one ClientHello. */
+export interface ClientHelloInfo {
+  /** The fields JA3 and JA4 read (`ja3(fields)`, `ja4(fields, 'q')` for QUIC …). */
+  fields: ClientHelloFields;
+  /** server_name: the first host_name entry, lower-cased (control and non-ASCII bytes as `?`). */
+  sni: string | undefined;
+  /** ALPN protocols offered, in order (at most 32). */
+  alpn: string[] | undefined;
+}
+
+/**
+ * Called for each extension of a ClientHello, with its body `b[p, e)` (only valid during the
+ * call); lets a caller read extensions this module does not (QUIC transport parameters).
+ */
+export type ClientHelloExtensionVisitor = (type: number, b: Uint8Array, p: number, e: number) => void;
+
+/**
+ * Parses the body `b[p, q)` of a ClientHello handshake message (after its 4-byte handshake
+ * header), as TLS records and QUIC CRYPTO frames carry it. Never throws: anomalies are weirds
+ * (`tls_bad_handshake`, `tls_extension_overflow`, `tls_bad_extension`); undefined when the
+ * message is too short or broken before its extensions (`tls_bad_handshake`). A broken
+ * extension list keeps what was read before the break.
+ */
+export function parseClientHello(
+  b: Uint8Array,
+  p: number,
+  q: number,
+  weird: (name: TlsWeird) => void,
+  onExtension?: ClientHelloExtensionVisitor,
+): ClientHelloInfo | undefined {
+  if (q - p < 2 + 32 + 1) {
+    weird('tls_bad_handshake');
+    return undefined;
+  }
+  const version = (b[p]! << 8) | b[p + 1]!;
+  p += 34;
+  const sidLen = b[p]!;
+  p += 1 + sidLen;
+  if (sidLen > 32 || q - p < 2) {
+    weird('tls_bad_handshake');
+    return undefined;
+  }
+  const csLen = (b[p]! << 8) | b[p + 1]!;
+  p += 2;
+  if (csLen & 1 || csLen > q - p) {
+    weird('tls_bad_handshake');
+    return undefined;
+  }
+  const ciphers: number[] = [];
+  for (let i = 0; i < csLen; i += 2) ciphers.push((b[p + i]! << 8) | b[p + i + 1]!);
+  p += csLen;
+  if (q - p < 1) {
+    weird('tls_bad_handshake');
+    return undefined;
+  }
+  const compLen = b[p]!;
+  p += 1 + compLen;
+  if (p > q) {
+    weird('tls_bad_handshake');
+    return undefined;
+  }
+  const out: ClientHelloInfo = {
+    fields: {
+      version,
+      ciphers,
+      extensions: [],
+      groups: [],
+      pointFormats: [],
+      sigAlgs: [],
+      supportedVersions: [],
+      alpnFirst: undefined,
+      hasSni: false,
+    },
+    sni: undefined,
+    alpn: undefined,
+  };
+  if (q - p >= 2) {
+    let extEnd = p + 2 + ((b[p]! << 8) | b[p + 1]!);
+    p += 2;
+    if (extEnd > q) {
+      weird('tls_extension_overflow');
+      extEnd = q;
+    }
+    clientExtensions(out, b, p, extEnd, weird, onExtension);
+  } else if (q - p === 1) weird('tls_bad_handshake');
+  return out;
+}
+
+function clientExtensions(
+  out: ClientHelloInfo,
+  b: Uint8Array,
+  p: number,
+  end: number,
+  weird: (name: TlsWeird) => void,
+  onExtension: ClientHelloExtensionVisitor | undefined,
+): void {
+  const ch = out.fields;
+  const exts = ch.extensions as number[];
+  while (p < end) {
+    if (end - p < 4) {
+      weird('tls_extension_overflow');
+      return;
+    }
+    const type = (b[p]! << 8) | b[p + 1]!;
+    const len = (b[p + 2]! << 8) | b[p + 3]!;
+    p += 4;
+    if (len > end - p) {
+      weird('tls_extension_overflow');
+      return;
+    }
+    exts.push(type);
+    const e = p + len;
+    switch (type) {
+      case ExtType.ServerName:
+        ch.hasSni = true;
+        serverName(out, b, p, e, weird);
+        break;
+      case ExtType.SupportedGroups:
+        if (!readU16List(b, p, e, 2, ch.groups as number[])) weird('tls_bad_extension');
+        break;
+      case ExtType.EcPointFormats:
+        if (!readU8List(b, p, e, ch.pointFormats as number[])) weird('tls_bad_extension');
+        break;
+      case ExtType.SignatureAlgorithms:
+        if (!readU16List(b, p, e, 2, ch.sigAlgs as number[])) weird('tls_bad_extension');
+        break;
+      case ExtType.SupportedVersions:
+        if (!readU16List(b, p, e, 1, ch.supportedVersions as number[])) weird('tls_bad_extension');
+        break;
+      case ExtType.Alpn:
+        clientAlpn(out, b, p, e, weird);
+        break;
+    }
+    onExtension?.(type, b, p, e);
+    p = e;
+  }
+}
+
+/** server_name: the first host_name entry, lower-cased. */
+function serverName(out: ClientHelloInfo, b: Uint8Array, p: number, e: number, weird: (name: TlsWeird) => void): void {
+  if (e - p < 2) {
+    weird('tls_bad_extension');
+    return;
+  }
+  const listEnd = p + 2 + ((b[p]! << 8) | b[p + 1]!);
+  if (listEnd > e) {
+    weird('tls_bad_extension');
+    return;
+  }
+  for (p += 2; p < listEnd; ) {
+    if (listEnd - p < 3) {
+      weird('tls_bad_extension');
+      return;
+    }
+    const type = b[p]!;
+    const len = (b[p + 1]! << 8) | b[p + 2]!;
+    p += 3;
+    if (len > listEnd - p) {
+      weird('tls_bad_extension');
+      return;
+    }
+    if (type === 0 && out.sni === undefined && len > 0) out.sni = hostText(b, p, p + len);
+    p += len;
+  }
+}
+
+function clientAlpn(out: ClientHelloInfo, b: Uint8Array, p: number, e: number, weird: (name: TlsWeird) => void): void {
+  const ch = out.fields;
+  if (e - p < 2) {
+    weird('tls_bad_extension');
+    return;
+  }
+  const listEnd = p + 2 + ((b[p]! << 8) | b[p + 1]!);
+  if (listEnd > e) {
+    weird('tls_bad_extension');
+    return;
+  }
+  const names: string[] = [];
+  for (p += 2; p < listEnd; ) {
+    const len = b[p++]!;
+    if (len > listEnd - p) {
+      weird('tls_bad_extension');
+      break;
+    }
+    if (ch.alpnFirst === undefined) ch.alpnFirst = b.slice(p, p + len);
+    if (names.length < 32) names.push(latin1(b, p, p + len));
+    p += len;
+  }
+  if (names.length > 0 && out.alpn === undefined) out.alpn = names;
 }
 
 /** Reads a list of big-endian u16 with a `lenBytes`-byte (1 or 2) length prefix filling `b[p, e)`. */
