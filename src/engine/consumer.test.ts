@@ -108,3 +108,22 @@ test('without consumers the engine keeps no per-flow consumer state', async () =
   const { engine } = await run([]);
   assert.equal(engine.summary().consumers, undefined);
 });
+
+test('fields a consumer leaves empty never reach the record (no null, "", [] or {})', async () => {
+  const sloppy: Consumer<number> = {
+    name: 'sloppy',
+    open: (s) => (s.serverPort === 80 ? 1 : undefined),
+    close(_s, fields) {
+      fields.host = '';
+      fields.http = { url: '/x', user_agent: '', server: null, extra: {} };
+      fields.tags = ['', 'kept'];
+      fields.dns = {};
+    },
+  };
+  const { recs } = await run([sloppy]);
+  const web = recs.find((r) => r.server.port === 80)!;
+  assert.equal(web.host, undefined);
+  assert.deepEqual(web.http, { url: '/x' });
+  assert.deepEqual(web.tags, ['kept']);
+  assert.equal(web.dns, undefined);
+});

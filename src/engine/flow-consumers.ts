@@ -29,6 +29,32 @@ export interface ConsumerStats {
 }
 
 const NO_FIELDS: RecordFields = Object.freeze({});
+
+/**
+ * The contract's rule for every record field, whoever filled it: an unknown value is absent,
+ * never null, "", an empty array or an empty object. Returns undefined when nothing is left.
+ */
+function pruned(v: unknown): unknown {
+  if (v === null || v === undefined || v === '') return undefined;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (Array.isArray(v)) {
+    const out = v.map(pruned).filter((x) => x !== undefined);
+    return out.length > 0 ? out : undefined;
+  }
+  if (typeof v === 'object' && !(v instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    let any = false;
+    for (const [k, x] of Object.entries(v)) {
+      const p = pruned(x);
+      if (p !== undefined) {
+        out[k] = p;
+        any = true;
+      }
+    }
+    return any ? out : undefined;
+  }
+  return v;
+}
 const EMPTY = new Uint8Array(0);
 const Delivery = { Stream: 0, Datagram: 1, Gap: 2 } as const;
 
@@ -139,6 +165,11 @@ export class FlowConsumers {
       } catch (e) {
         this.failed(c, e);
       }
+    }
+    for (const k in fields) {
+      const v = pruned((fields as Record<string, unknown>)[k]);
+      if (v === undefined) delete (fields as Record<string, unknown>)[k];
+      else (fields as Record<string, unknown>)[k] = v;
     }
     return fields;
   }

@@ -724,7 +724,11 @@ export class DnsFlowState {
     if (tx.query !== undefined) r.query = tx.query;
     if (tx.qtype !== undefined) r.qtype = tx.qtype;
     if (tx.rcode !== undefined) r.rcode = tx.rcode;
-    if (tx.answers.length > 0) r.answers = tx.answers.slice();
+    // An answer with empty text (an empty TXT, a zero-length RDATA) says nothing: the record
+    // never carries "".
+    const answers = tx.answers.filter((a) => a !== '');
+    if (answers.length > 0) r.answers = answers;
+    if (r.query === '') delete r.query;
     return r;
   }
 
