@@ -4,7 +4,6 @@ import { readCapture } from '../capture/read-capture.js';
 import type { CaptureWarning } from '../capture/frame.js';
 import type { Consumer } from '../engine/consumer.js';
 import { Engine } from '../engine/engine.js';
-import { selectParsers } from '../protocols/index.js';
 import { DEFAULT_FLOW_OPTIONS } from '../flow/flow-tracker.js';
 import { SondaError } from '../errors.js';
 import { NdjsonSink } from '../export/ndjson-sink.js';
@@ -128,9 +127,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
 
 async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
   const started = process.hrtime.bigint();
-  let consumers: Consumer[];
+  let consumers: Consumer[] = [];
   try {
-    consumers = selectParsers(opts.parsers);
+    // Loaded only when used: the parsers (and node:crypto, zlib) cost start-up time.
+    if (opts.parsers !== 'none') consumers = (await import('../protocols/index.js')).selectParsers(opts.parsers);
   } catch (e) {
     throw new SondaError('SONDA_E_BAD_OPTION', `--parsers: ${(e as Error).message}`);
   }
