@@ -17,6 +17,7 @@ import type { FlowRecord } from '../flow/record.js';
 import { flowContractViolations } from '../testing/flow-contract.js';
 import { ethIp, ipUdp } from '../testing/packet-builder.js';
 import { DEFAULT_DHCP_LIMITS, type DhcpMessage, DhcpState, dhcpConsumer, dhcpMessageTypeName, parseDhcp } from './dhcp.js';
+import { seededRandom } from '../testing/random.js';
 
 // ---- byte builders ----------------------------------------------------------------------------
 
@@ -106,17 +107,7 @@ function parse(b: Uint8Array, limits = DEFAULT_DHCP_LIMITS): { m: DhcpMessage | 
   return { m: parseDhcp(b, 0, b.length, (n) => weirds.push(n), limits), weirds };
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 // ---- crafted ----------------------------------------------------------------------------------
 

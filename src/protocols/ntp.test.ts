@@ -17,6 +17,7 @@ import type { FlowRecord } from '../flow/record.js';
 import { flowContractViolations } from '../testing/flow-contract.js';
 import { ethIp, ipUdp } from '../testing/packet-builder.js';
 import { DEFAULT_NTP_LIMITS, type NtpMessage, NtpState, ntpConsumer, parseNtp } from './ntp.js';
+import { seededRandom } from '../testing/random.js';
 
 // ---- byte builders ----------------------------------------------------------------------------
 
@@ -93,17 +94,7 @@ function parse(b: Uint8Array): { m: NtpMessage | undefined; weirds: string[] } {
   return { m: parseNtp(b, 0, b.length, (n) => weirds.push(n)), weirds };
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 // ---- crafted ----------------------------------------------------------------------------------
 

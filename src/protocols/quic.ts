@@ -19,7 +19,7 @@
  */
 import type { Consumer, Dir, RecordFields } from '../engine/consumer.js';
 import { aeadOpen, clientInitialKeys, gquicNumber, headerProtectionMask, type InitialKeys, QuicFlavor, type QuicVersionInfo, quicVersionInfo } from './quic-crypto.js';
-import { type ClientHelloInfo, parseClientHello, type TlsWeird } from './tls.js';
+import { type ClientHelloInfo, hostText, parseClientHello, type TlsWeird } from './tls.js';
 import { ja3, ja4 } from './tls-fingerprint.js';
 
 /** Weird names this parser reports (snake_case, `quic_` prefix; TLS anomalies of the ClientHello as `quic_tls_…`). */
@@ -637,19 +637,6 @@ function transportParam(b: Uint8Array, p: number, e: number, varints: boolean): 
     p += len;
   }
   return undefined;
-}
-
-/** Host name text: lower-cased, control and non-ASCII bytes as `?`, at most 255 characters. */
-function hostText(b: Uint8Array, p: number, e: number): string {
-  if (e - p > 255) e = p + 255;
-  let s = '';
-  for (let i = p; i < e; i++) {
-    let c = b[i]!;
-    if (c >= 0x41 && c <= 0x5a) c += 0x20;
-    else if (c < 0x20 || c >= 0x7f) c = 0x3f;
-    s += String.fromCharCode(c);
-  }
-  return s;
 }
 
 /** Printable text: control and non-ASCII bytes as `?`, at most 512 characters. */

@@ -18,6 +18,7 @@ import type { FlowRecord } from '../flow/record.js';
 import { flowContractViolations } from '../testing/flow-contract.js';
 import { ethIp, ipTcp, TcpFlag } from '../testing/packet-builder.js';
 import { type Dir, DEFAULT_SSH_LIMITS, probeSsh, SSH_HOST_MAX, type SshFlow, type SshInfo, SshParser, sshConsumer } from './ssh.js';
+import { seededRandom } from '../testing/random.js';
 
 // ---- byte builders ----------------------------------------------------------------------------
 
@@ -97,17 +98,7 @@ function feed(p: SshParser, dir: Dir, b: Uint8Array, cuts: readonly number[]): v
 }
 
 /** A deterministic generator (xorshift32) for random chunkings and byte flips. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function whole(): SshInfo {
   const { p } = parser();

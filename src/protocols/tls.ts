@@ -778,8 +778,8 @@ function latin1(b: Uint8Array, p: number, e: number): string {
   return s;
 }
 
-/** Host name text: lower-cased, control and non-ASCII bytes as `?`, at most 255 characters. */
-function hostText(b: Uint8Array, p: number, e: number): string {
+/** Host name text (SNI): lower-cased, control and non-ASCII bytes as `?`, at most 255 characters. */
+export function hostText(b: Uint8Array, p: number, e: number): string {
   if (e - p > 255) e = p + 255;
   let s = '';
   for (let i = p; i < e; i++) {
