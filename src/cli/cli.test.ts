@@ -150,3 +150,29 @@ test('README: the library example runs and the quick start commands are what the
   assert.equal(ex.status, 0, ex.stderr);
   assert.match(ex.stdout, /\d+ packets in \d+ flows/);
 });
+
+test('--events: transaction records (http, dns, ssh …) come just before their flow, with its flow_id', () => {
+  const r = sonda(['flows', '--read', SAMPLE, '--json', '--events', '--no-summary']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = parseNdjson(r.stdout);
+  const types = new Set(lines.map((l) => l.type));
+  for (const t of ['flow', 'http', 'dns', 'ssh']) assert.ok(types.has(t), `has ${t} events`);
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.type === 'flow') continue;
+    assert.equal(typeof l.ts, 'number');
+    // The next flow record after an event is the event's flow.
+    const flow = lines.slice(i + 1).find((x) => x.type === 'flow');
+    assert.equal(flow?.flow_id, l.flow_id, JSON.stringify(l));
+  }
+  const http = lines.find((l) => l.type === 'http')!;
+  assert.equal(http.method, 'GET');
+  assert.equal(http.host, 'example.com');
+  // Without --events the flow records are the same.
+  const plain = parseNdjson(sonda(['flows', '--read', SAMPLE, '--json', '--no-summary']).stdout);
+  assert.deepEqual(
+    lines.filter((l) => l.type === 'flow'),
+    plain,
+  );
+  assert.equal(sonda(['flows', '--read', SAMPLE, '--events']).code, 2, '--events needs --json');
+});

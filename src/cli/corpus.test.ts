@@ -1,7 +1,8 @@
 // Hostile input: `sonda flows` on every capture of ../shared/corpus (tcpdump's fuzzed and
 // malformed captures and nDPI's). It must end normally on each: exit 0 (or 2 with one line
 // for a file that is not a capture at all), never an internal error, and every record it
-// prints must follow the contract. Runs in-process through the CLI's own entry point.
+// prints must follow the contract (with every parser and transaction events on). Runs
+// in-process through the CLI's own entry point.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ const CORPUS = '../shared/corpus';
 async function run(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await main(['flows', '--read', file, '--json'], {
+  const code = await main(['flows', '--read', file, '--json', '--events'], {
     stdout: (s) => {
       stdout += s;
     },
@@ -55,6 +56,12 @@ for (const dir of ['tcpdump', 'ndpi/pcap']) {
         } catch {
           failures.push(`${name}: not JSON: ${line.slice(0, 80)}`);
           break;
+        }
+        const r = rec as { type?: unknown; flow_id?: unknown; ts?: unknown };
+        if (r.type !== 'flow') {
+          // A transaction event: typed, tied to a flow, timed.
+          if (typeof r.type !== 'string' || typeof r.flow_id !== 'string' || typeof r.ts !== 'number') failures.push(`${name}: bad event ${line.slice(0, 120)}`);
+          continue;
         }
         const v = flowContractViolations(rec);
         if (v.length) {

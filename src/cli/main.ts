@@ -45,6 +45,7 @@ interface FlowsCommandOptions {
   tcpCloseTimeout: number;
   maxFlows: number;
   parsers: string;
+  events?: boolean;
   summary: boolean;
   summaryJson?: boolean;
   progress: boolean;
@@ -103,6 +104,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--tcp-close-timeout <seconds>', 'how long a TCP flow closed by FIN/RST waits for stray packets', positiveNumber('--tcp-close-timeout'), DEFAULT_FLOW_OPTIONS.tcpCloseTimeout)
     .option('--max-flows <n>', 'flows held at once; the least recently seen is ended beyond it', positiveInteger('--max-flows'), DEFAULT_FLOW_OPTIONS.maxFlows)
     .option('--parsers <list>', "application parsers that fill the record's host/dns/http/tls fields: 'all', 'none' or names (dns,http,tls)", 'all')
+    .option('--events', 'with --json: also print transaction events (type http, dns, tls, ssh, dhcp, ntp), each before its flow')
     .option('--no-summary', 'do not print the summary on stderr')
     .option('--summary-json', 'print the summary on stderr as one JSON object')
     .option('--no-progress', 'no progress bar, even on a terminal')
@@ -141,7 +143,8 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
   let printed = 0;
   const table = opts.json ? null : new FlowTableWriter(io.stdout);
   // The process's own stdout gets NDJSON from a worker; an embedding caller's io, in-thread.
-  const sink = opts.json && io.stdoutFd !== undefined ? new NdjsonSink(engine, io.stdoutFd) : null;
+  if (opts.events && !opts.json) throw new SondaError('SONDA_E_BAD_OPTION', '--events needs --json');
+  const sink = opts.json && io.stdoutFd !== undefined ? new NdjsonSink(engine, io.stdoutFd, opts.events === true) : null;
   const encoder = opts.json && !sink ? new FlowJsonEncoder() : null;
   const text = new TextDecoder();
   const flushOut = (): void => {
@@ -153,6 +156,10 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
       table.add(rec);
     });
   } else if (encoder) {
+    if (opts.events) engine.on('event', (ev) => {
+      flushOut();
+      io.stdout(`${JSON.stringify(ev)}\n`);
+    });
     const row = new Float64Array(SNAPSHOT_FIELDS);
     engine.on('flow-row', (t, f, reason, fields) => {
       printed++;

@@ -27,6 +27,22 @@ export interface FlowStart {
   readonly tsUs: number;
   /** Counts an anomaly by name (Zeek weird style, e.g. `dns_pointer_loop`) in the engine's counters. */
   readonly weird: (name: string) => void;
+  /**
+   * True when someone listens to transaction events: a parser then reads every transaction
+   * of the flow, not only what the record needs.
+   */
+  readonly events: boolean;
+}
+
+/**
+ * A transaction event (`http`, `dns`, `tls`, `ssh`, `dhcp`, `ntp` …): the engine adds
+ * `flow_id` (and `ts`, the flow's last packet time, when the consumer gave none).
+ */
+export interface EventFields {
+  readonly type: string;
+  /** Packet time of the transaction, seconds since the epoch. */
+  ts?: number;
+  [field: string]: unknown;
 }
 
 /**
@@ -57,4 +73,6 @@ export interface Consumer<S = unknown> {
   done?(state: S): boolean;
   /** The flow ended: add record fields. Called for every flow `open` accepted. */
   close?(state: S, fields: RecordFields): void;
+  /** The flow ended and events are listened to: the flow's transactions, in order (after `close`). */
+  events?(state: S): readonly EventFields[] | undefined;
 }

@@ -7,7 +7,7 @@ import { DEFAULT_FLOW_OPTIONS, type EndReason, type FlowOptions, type FlowStats,
 import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
 import { buildFlowRecord, type FlowRecord } from '../flow/record.js';
 import { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits } from '../reassembly/tcp-reassembler.js';
-import type { Consumer, RecordFields } from './consumer.js';
+import type { Consumer, EventFields, RecordFields } from './consumer.js';
 import { BIT_FEED, BIT_FOLLOWED, type ConsumerStats, FlowConsumers } from './flow-consumers.js';
 
 /** Options of one engine. Every limit has a default; see the TSDoc of each type. */
@@ -64,6 +64,21 @@ export type FlowRowListener = (table: FlowTable, flow: number, reason: EndReason
 const NO_FIELDS: RecordFields = Object.freeze({});
 
 /**
+ * A transaction event as printed (`--events`): `type` (`http`, `dns`, `tls` …), the
+ * `flow_id` of its flow, `ts` (seconds since the epoch), then the parser's fields. A flow's
+ * events come just before its flow record.
+ */
+export interface EventRecord {
+  type: string;
+  flow_id: string;
+  ts: number;
+  [field: string]: unknown;
+}
+
+/** Listener of transaction events (see `EventRecord`). */
+export type EventListener = (event: EventRecord) => void;
+
+/**
  * The packet path of one thread: decode → flow table → records. Feed it frames (it is a
  * `FrameSink`, so a capture reader can drive it), then call `finish()` once at the end of
  * input; every flow is delivered to the `flow` listeners as it ends, in end order.
@@ -85,6 +100,7 @@ export class Engine implements FrameSink {
   readonly tracker: FlowTracker;
   private readonly listeners: FlowListener[] = [];
   private readonly rowListeners: FlowRowListener[] = [];
+  private readonly eventListeners: EventListener[] = [];
   private readonly row = new Float64Array(SNAPSHOT_FIELDS);
   private readonly flowIdPrefix: string;
   private packets = 0;
@@ -116,9 +132,14 @@ export class Engine implements FrameSink {
    */
   on(event: 'flow', listener: FlowListener): this;
   on(event: 'flow-row', listener: FlowRowListener): this;
-  on(event: 'flow' | 'flow-row', listener: FlowListener | FlowRowListener): this {
+  on(event: 'event', listener: EventListener): this;
+  on(event: 'flow' | 'flow-row' | 'event', listener: FlowListener | FlowRowListener | EventListener): this {
     if (event === 'flow') this.listeners.push(listener as FlowListener);
-    else this.rowListeners.push(listener as FlowRowListener);
+    else if (event === 'flow-row') this.rowListeners.push(listener as FlowRowListener);
+    else {
+      this.eventListeners.push(listener as EventListener);
+      if (this.consumers !== null) this.consumers.eventsWanted = true;
+    }
     return this;
   }
 
@@ -190,8 +211,24 @@ export class Engine implements FrameSink {
     if ((t.bits[f]! & BIT_FEED) !== 0) consumers.packet(t, f, this.decoder, tracker.dir, tsUs);
   }
 
+  /** Transaction events of a flow, before its record: `type`, `flow_id`, `ts`, then the fields. */
+  private publishEvents(t: FlowTable, f: number, events: EventFields[]): void {
+    const flowId = this.flowIdPrefix + t.serial[f]!;
+    const lastSeen = Math.round(t.lastTs[f]!) / 1e6;
+    for (const ev of events) {
+      const { type, ts, ...rest } = ev;
+      const record: EventRecord = { type, flow_id: flowId, ts: ts ?? lastSeen, ...rest };
+      for (const l of this.eventListeners) l(record);
+    }
+  }
+
   private flowEnded(t: FlowTable, f: number, reason: EndReason): void {
-    const fields = this.consumers !== null && (t.bits[f]! & BIT_FOLLOWED) !== 0 ? this.consumers.close(f) : NO_FIELDS;
+    let fields = NO_FIELDS;
+    if (this.consumers !== null && (t.bits[f]! & BIT_FOLLOWED) !== 0) {
+      const events: EventFields[] | undefined = this.eventListeners.length > 0 ? [] : undefined;
+      fields = this.consumers.close(f, events);
+      if (events !== undefined && events.length > 0) this.publishEvents(t, f, events);
+    }
     const rows = this.rowListeners.length;
     for (let i = 0; i < rows; i++) this.rowListeners[i]!(t, f, reason, fields);
     const n = this.listeners.length;

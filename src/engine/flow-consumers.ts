@@ -3,7 +3,7 @@ import type { WeirdCounters } from '../decode/weirds.js';
 import { KEY_WORDS } from '../flow/flow-key.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits, type ReassemblyStats, TcpStream } from '../reassembly/tcp-reassembler.js';
-import type { Consumer, Dir, FlowStart, RecordFields } from './consumer.js';
+import type { Consumer, Dir, EventFields, FlowStart, RecordFields } from './consumer.js';
 
 /** Flow bits (in `FlowTable.bits`) owned by this module. */
 export const BIT_FOLLOWED = 0x04; // some consumer accepted the flow: `close` is due at its end
@@ -82,7 +82,12 @@ export class FlowConsumers {
   ) {
     this.hasStream = consumers.map((c) => c.stream !== undefined);
     this.weirdByName = (name) => weirds.hitName(name);
-    this.start = { flow: 0, ipVersion: 4, protocol: 0, clientPort: 0, serverPort: 0, tsUs: 0, weird: this.weirdByName };
+    this.start = { flow: 0, ipVersion: 4, protocol: 0, clientPort: 0, serverPort: 0, tsUs: 0, weird: this.weirdByName, events: false };
+  }
+
+  /** Set when the engine gets an event listener: parsers then read every transaction. */
+  set eventsWanted(on: boolean) {
+    this.start.events = on;
   }
 
   get empty(): boolean {
@@ -147,7 +152,7 @@ export class FlowConsumers {
   }
 
   /** The flow ends: record fields from every consumer that followed it. */
-  close(f: number): RecordFields {
+  close(f: number, events?: EventFields[]): RecordFields {
     const follow = this.follows.get(f);
     if (follow === undefined) return NO_FIELDS;
     this.follows.delete(f);
@@ -162,6 +167,10 @@ export class FlowConsumers {
       const c = this.consumers[i]!;
       try {
         c.close?.(state, fields);
+        if (events !== undefined) {
+          const evs = c.events?.(state);
+          if (evs !== undefined) for (const ev of evs) events.push(ev);
+        }
       } catch (e) {
         this.failed(c, e);
       }

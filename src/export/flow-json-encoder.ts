@@ -140,6 +140,13 @@ export class FlowJsonEncoder {
     this.put(T.close);
   }
 
+  /** Appends one line of ready-made JSON (an event record) and a newline. */
+  text(json: string): void {
+    while (this.buf.length - this.pos < json.length * 3 + 4096) this.grow();
+    this.pos += this.utf8.encodeInto(json, this.buf.subarray(this.pos)).written;
+    this.buf[this.pos++] = 0x0a;
+  }
+
   /** Consumer fields, few and varied: JSON.stringify each, UTF-8 straight into the buffer. */
   private extras(fields: RecordFields): void {
     for (const key of RECORD_EXTRA_KEYS) {

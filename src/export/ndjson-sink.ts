@@ -29,12 +29,15 @@ export class NdjsonSink {
   private slot = 0;
   /** Consumer fields of the batch being filled: [row in batch, fields]. */
   private fields: Array<[number, RecordFields]> = [];
+  /** Event lines of the batch: [row they precede, JSON text]. */
+  private events: Array<[number, string]> = [];
   private count = 0;
   /** Flows written (or queued). */
   flows = 0;
   private error: string | null = null;
 
-  constructor(engine: Engine, fd: number) {
+  /** @param events - also write the engine's transaction events, each before its flow's record */
+  constructor(engine: Engine, fd: number, events = false) {
     this.worker = new Worker(new URL('./ndjson-worker.js', import.meta.url), {
       workerData: { fd, flowIdPrefix: engine.flowIdPrefixText, inFlight: this.inFlight, rows: this.rows, slotFlows: BATCH_FLOWS },
     });
@@ -42,6 +45,8 @@ export class NdjsonSink {
       if (m.error) this.error = m.error;
     });
     engine.on('flow-row', (t: FlowTable, f: number, reason: EndReason, fields: RecordFields) => this.add(t, f, reason, fields));
+    // A flow's events are published just before its row: they go out with that row.
+    if (events) engine.on('event', (ev) => this.events.push([this.count, JSON.stringify(ev)]));
   }
 
   private add(t: FlowTable, f: number, reason: EndReason, fields: RecordFields): void {
@@ -56,10 +61,11 @@ export class NdjsonSink {
   }
 
   private send(): void {
-    if (this.count === 0) return;
+    if (this.count === 0 && this.events.length === 0) return;
     Atomics.add(this.inFlight, 0, 1);
-    this.worker.postMessage({ slot: this.slot, count: this.count, fields: this.fields });
+    this.worker.postMessage({ slot: this.slot, count: this.count, fields: this.fields, events: this.events });
     this.fields = [];
+    this.events = [];
     this.slot = (this.slot + 1) % SLOTS;
     this.count = 0;
     // The next slot is free once fewer than SLOTS batches are queued (the worker goes in order).

@@ -41,7 +41,7 @@ function writeAll(buf: Uint8Array, length: number): void {
   }
 }
 
-port.on('message', (msg: { slot: number; count: number; fields: Array<[number, RecordFields]> } | 'end') => {
+port.on('message', (msg: { slot: number; count: number; fields: Array<[number, RecordFields]>; events: Array<[number, string]> } | 'end') => {
   if (msg === 'end') {
     port.postMessage({ done: true });
     return;
@@ -50,7 +50,9 @@ port.on('message', (msg: { slot: number; count: number; fields: Array<[number, R
     if (!failed) {
       const base = msg.slot * slotFlows;
       let next = 0;
+      let nextEvent = 0;
       for (let i = 0; i < msg.count; i++) {
+        for (; nextEvent < msg.events.length && msg.events[nextEvent]![0] === i; nextEvent++) encoder.text(msg.events[nextEvent]![1]);
         const extra = msg.fields[next];
         let fields: RecordFields | undefined;
         if (extra !== undefined && extra[0] === i) {
@@ -59,6 +61,8 @@ port.on('message', (msg: { slot: number; count: number; fields: Array<[number, R
         }
         encoder.encode(rows, (base + i) * SNAPSHOT_FIELDS, fields);
       }
+      // Events of flows not yet ended when the batch was sent (at the end of input).
+      for (; nextEvent < msg.events.length; nextEvent++) encoder.text(msg.events[nextEvent]![1]);
       const bytes = encoder.take();
       writeAll(bytes, bytes.length);
     }

@@ -2,38 +2,65 @@
  * The built-in protocol parsers as consumers of the engine (the same interface plugins use).
  * Each row says which flows a parser looks at, how it is fed and what it adds to the record.
  */
-import type { Consumer, FlowStart, RecordFields } from '../engine/consumer.js';
-import { dhcpConsumer } from './dhcp.js';
+import type { Consumer, EventFields, FlowStart, RecordFields } from '../engine/consumer.js';
+import { type DhcpState, dhcpConsumer } from './dhcp.js';
 import { DnsFlowState, DnsPort } from './dns.js';
-import { HttpParser, probeHttp } from './http.js';
-import { quicConsumer } from './quic.js';
-import { sshConsumer } from './ssh.js';
+import { type HttpTransaction, HttpParser, probeHttp } from './http.js';
+import { type NtpState, ntpConsumer } from './ntp.js';
+import { type QuicFlow, quicConsumer } from './quic.js';
+import { type SshFlow, sshConsumer } from './ssh.js';
 import { probeTls, TlsParser } from './tls.js';
 
 const DNS_PORTS = new Set<number>([DnsPort.Dns, DnsPort.Mdns, DnsPort.Llmnr]);
+
+/** Packet time in µs as event seconds (microsecond precision). */
+const seconds = (us: number | undefined): number | undefined => (us === undefined || us < 0 ? undefined : Math.round(us) / 1e6);
+
+/** A copy of `obj` without undefined values, for event fields. */
+function defined(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** A consumer defined elsewhere, with transaction events added (and a stricter `open`, if given). */
+function withEvents<S>(c: Consumer<S>, events: (state: S) => readonly EventFields[] | undefined, open?: (s: FlowStart) => S | undefined): Consumer<S> {
+  return { ...c, open: open ?? ((s) => c.open(s)), events };
+}
 
 /** Sets the record's `host` unless an earlier parser set it (the first name the client asked for wins). */
 function setHost(fields: RecordFields, host: string | undefined): void {
   if (host !== undefined && host !== '' && fields.host === undefined) fields.host = host;
 }
 
+/** A DNS flow's parser, and whether it must read every transaction (events listened to). */
+interface DnsFlow {
+  readonly dns: DnsFlowState;
+  readonly events: boolean;
+}
+
 /** DNS, mDNS and LLMNR over UDP and TCP, by port: `dns` and `host` (the query name). */
-export const dnsConsumer: Consumer<DnsFlowState> = {
+export const dnsConsumer: Consumer<DnsFlow> = {
   name: 'dns',
   open(s: FlowStart) {
     if ((s.protocol !== 17 && s.protocol !== 6) || !(DNS_PORTS.has(s.serverPort) || DNS_PORTS.has(s.clientPort))) return undefined;
-    return new DnsFlowState(s.weird);
+    return { dns: new DnsFlowState(s.weird), events: s.events };
   },
-  datagram: (st, dir, b, off, end, tsUs) => st.datagram(dir, b, off, end, tsUs),
-  stream: (st, dir, b, off, end, tsUs) => st.data(dir, b, off, end, tsUs),
-  gap: (st, dir) => st.gap(dir),
-  done: (st) => st.done,
+  datagram: (st, dir, b, off, end, tsUs) => st.dns.datagram(dir, b, off, end, tsUs),
+  stream: (st, dir, b, off, end, tsUs) => st.dns.data(dir, b, off, end, tsUs),
+  gap: (st, dir) => st.dns.gap(dir),
+  // The record needs the first transaction only; with events, every one is read.
+  done: (st) => st.dns.done && !st.events,
   close(st, fields) {
-    const dns = st.record();
+    const dns = st.dns.record();
     if (dns === undefined) return;
     fields.dns = dns;
     setHost(fields, dns.query);
   },
+  events: (st) =>
+    st.dns
+      .transactions()
+      .map((t) => ({ type: 'dns', ...defined({ id: t.id, query: t.query, qtype: t.qtype, rcode: t.rcode, answers: t.answers.length > 0 ? t.answers : undefined, latency_ms: t.latencyUs === undefined ? undefined : t.latencyUs / 1000 }) })),
 };
 
 /**
@@ -74,6 +101,11 @@ export const tlsConsumer: Consumer<TlsFlow> = {
     fields.tls = tls;
     setHost(fields, info.sni);
   },
+  events(st) {
+    if (st.parser === null) return undefined;
+    const info = st.parser.info();
+    return Object.keys(info).length > 0 ? [{ type: 'tls', ...defined({ ...info }) }] : undefined;
+  },
 };
 
 /** TCP flows whose first payload (either direction) looks like HTTP/1.x. */
@@ -82,13 +114,41 @@ interface HttpFlow {
   decided: boolean;
   /** A transaction with both request and response is complete: the record has what it needs. */
   complete: boolean;
+  /** Someone listens to events: read every transaction. */
+  readonly events: boolean;
   readonly weird: (name: string) => void;
+}
+
+/** An HTTP transaction as an event. */
+function httpEvent(tx: HttpTransaction): EventFields {
+  return {
+    type: 'http',
+    ...defined({
+      ts: seconds(tx.requestTs ?? tx.responseTs),
+      method: tx.method || undefined,
+      url: tx.url || undefined,
+      version: tx.version || undefined,
+      host: tx.host,
+      user_agent: tx.user_agent,
+      request_content_type: tx.request_content_type,
+      request_body_len: tx.requestBodyLength,
+      status: tx.status,
+      reason: tx.reason,
+      content_type: tx.content_type,
+      server: tx.server,
+      response_body_len: tx.responseBodyLength,
+      content_encoding: tx.contentEncoding,
+      latency_ms: tx.latencyUs === undefined ? undefined : tx.latencyUs / 1000,
+      connect: tx.connect,
+      upgrade: tx.upgrade,
+    }),
+  };
 }
 
 /** HTTP/1.x: `http` (first transaction: method, url, host, status, user_agent, content_type, server) and `host`. */
 export const httpConsumer: Consumer<HttpFlow> = {
   name: 'http',
-  open: (s) => (s.protocol === 6 ? { parser: null, decided: false, complete: false, weird: s.weird } : undefined),
+  open: (s) => (s.protocol === 6 ? { parser: null, decided: false, complete: false, events: s.events, weird: s.weird } : undefined),
   stream(st, dir, b, off, end, tsUs) {
     if (!st.decided) {
       st.decided = true;
@@ -104,7 +164,7 @@ export const httpConsumer: Consumer<HttpFlow> = {
     st.parser?.data(dir, b, off, end, tsUs);
   },
   gap: (st, dir, bytes) => st.parser?.gap(dir, bytes),
-  done: (st) => st.decided && (st.parser === null || st.complete || st.parser.done),
+  done: (st) => st.decided && (st.parser === null || (st.complete && !st.events) || st.parser.done),
   close(st, fields) {
     if (st.parser === null) return;
     st.parser.end();
@@ -113,20 +173,55 @@ export const httpConsumer: Consumer<HttpFlow> = {
     fields.http = http;
     setHost(fields, typeof http.host === 'string' ? http.host : undefined);
   },
+  events: (st) => st.parser?.transactions.map(httpEvent),
 };
 
+/** QUIC: a `tls` event with the QUIC version. */
+const quicWithEvents = withEvents(quicConsumer, (st: QuicFlow) => {
+  const info = st.parser?.info();
+  return info === undefined || Object.keys(info).length === 0 ? undefined : [{ type: 'tls', transport: 'quic', ...defined({ ...info }) }];
+});
+
+/** SSH: banners, negotiated algorithms, HASSH and HASSHServer. */
+const sshWithEvents = withEvents(sshConsumer, (st: SshFlow) => {
+  if (st.parser === null) return undefined;
+  const { client_kexinit: _c, server_kexinit: _s, ...info } = st.parser.info() as unknown as Record<string, unknown>;
+  return [{ type: 'ssh', ...defined(info) }];
+});
+
+/** DHCP: one event per flow, the options that matter (message types, names, fingerprint). */
+const dhcpWithEvents = withEvents(dhcpConsumer, (st: DhcpState) => {
+  const info = st.info();
+  if (info === undefined) return undefined;
+  const { messages: _m, ...rest } = info;
+  return [{ type: 'dhcp', ...defined(rest) }];
+});
+
+/** NTP: adds nothing to the record, so it only follows flows when events are listened to. */
+const ntpWithEvents = withEvents(
+  ntpConsumer,
+  (st: NtpState) => {
+    const info = st.info();
+    if (info === undefined) return undefined;
+    const { messages: _m, ...rest } = info;
+    return [{ type: 'ntp', ...defined(rest) }];
+  },
+  (s) => (s.events ? ntpConsumer.open(s) : undefined),
+);
+
 /**
- * Parsers that fill record fields, in the order they fill shared ones (`host`). The NTP
- * parser (ntp.ts) adds no record field: it joins when transaction events do. SSH's `host` is
- * the first banner, as ndpiReader reports it.
+ * Parsers, in the order they fill shared record fields (`host`). NTP adds no record field and
+ * follows flows only when events are listened to. SSH's `host` is the first banner, as
+ * ndpiReader reports it.
  */
 export const PARSERS: ReadonlyArray<Consumer> = [
   httpConsumer as Consumer,
   tlsConsumer as Consumer,
-  quicConsumer as Consumer,
+  quicWithEvents as Consumer,
   dnsConsumer as Consumer,
-  dhcpConsumer as Consumer,
-  sshConsumer as Consumer,
+  dhcpWithEvents as Consumer,
+  sshWithEvents as Consumer,
+  ntpWithEvents as Consumer,
 ];
 
 /** The parsers named in `list` ('all', 'none', or comma-separated names). */
