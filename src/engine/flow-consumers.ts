@@ -1,4 +1,5 @@
 import { IpProto, type PacketDecoder } from '../decode/decoder.js';
+import { TcpFlag } from '../decode/tcp.js';
 import type { WeirdCounters } from '../decode/weirds.js';
 import { KEY_WORDS } from '../flow/flow-key.js';
 import type { FlowTable } from '../flow/flow-table.js';
@@ -16,8 +17,12 @@ interface Follow {
   /** Consumers still fed. */
   readonly active: boolean[];
   activeCount: number;
-  /** TCP reassembly per direction, when a following consumer reads streams. */
+  /** TCP reassembly per direction, made at the first payload (many flows never carry one). */
   streams: [TcpStream, TcpStream] | null;
+  /** A following consumer reads TCP streams. */
+  wantsStreams: boolean;
+  /** Sequence numbers of the SYNs seen before the streams exist, per direction (-1: none). */
+  readonly syn: [number, number];
 }
 
 /** Counters of the consumer stage. */
@@ -119,14 +124,21 @@ export class FlowConsumers {
         continue;
       }
       if (state === undefined) continue;
-      follow ??= { states: new Array(this.consumers.length), active: new Array(this.consumers.length).fill(false), activeCount: 0, streams: null };
+      follow ??= {
+        states: new Array(this.consumers.length),
+        active: new Array(this.consumers.length).fill(false),
+        activeCount: 0,
+        streams: null,
+        wantsStreams: false,
+        syn: [-1, -1],
+      };
       follow.states[i] = state;
       follow.active[i] = true;
       follow.activeCount++;
       if (this.hasStream[i]) streams = true;
     }
     if (follow === undefined) return;
-    if (streams && d.l4Proto === IpProto.Tcp) follow.streams = [this.newStream(follow, 0), this.newStream(follow, 1)];
+    follow.wantsStreams = streams && d.l4Proto === IpProto.Tcp;
     this.follows.set(f, follow);
     this.stats.followedFlows++;
     t.bits[f] = t.bits[f]! | BIT_FOLLOWED | BIT_FEED;
@@ -137,9 +149,18 @@ export class FlowConsumers {
     const follow = this.follows.get(f);
     if (follow === undefined) return;
     if (d.l4Proto === IpProto.Tcp) {
-      if (follow.streams !== null && d.tcpValid) {
+      if (follow.wantsStreams && d.tcpValid) {
+        let streams = follow.streams;
+        if (streams === null) {
+          if (d.payloadLength === 0) {
+            if (d.tcpFlags & TcpFlag.Syn) follow.syn[dir] = d.tcpSeq;
+            return;
+          }
+          streams = follow.streams = [this.newStream(follow, 0), this.newStream(follow, 1)];
+          for (const k of [0, 1] as const) if (follow.syn[k] >= 0) streams[k].segment(follow.syn[k], TcpFlag.Syn, EMPTY, 0, 0, tsUs);
+        }
         const end = Math.min(d.payloadEnd, d.payloadOffset + d.payloadLength);
-        follow.streams[dir].segment(d.tcpSeq, d.tcpFlags, d.keyBuf, d.payloadOffset, end, tsUs, d.payloadLength);
+        streams[dir].segment(d.tcpSeq, d.tcpFlags, d.keyBuf, d.payloadOffset, end, tsUs, d.payloadLength);
       }
     } else {
       const end = Math.min(d.payloadEnd, d.payloadOffset + d.payloadLength);
@@ -147,6 +168,7 @@ export class FlowConsumers {
     }
     if (follow.activeCount === 0) {
       follow.streams = null;
+      follow.wantsStreams = false;
       t.bits[f] = t.bits[f]! & ~BIT_FEED;
     }
   }
