@@ -4,10 +4,13 @@
  */
 import type { Consumer, EventFields, FlowStart, RecordFields } from '../engine/consumer.js';
 import { type DhcpState, dhcpConsumer } from './dhcp.js';
+import { ftpConsumer } from './ftp.js';
 import { DnsFlowState, DnsPort } from './dns.js';
 import { type HttpTransaction, HttpParser, probeHttp } from './http.js';
 import { type NtpState, ntpConsumer } from './ntp.js';
 import { type QuicFlow, quicConsumer } from './quic.js';
+import { rtpConsumer } from './rtp.js';
+import { sipConsumer } from './sip.js';
 import { type SshFlow, sshConsumer } from './ssh.js';
 import { probeTls, TlsParser } from './tls.js';
 
@@ -210,8 +213,8 @@ const ntpWithEvents = withEvents(
 );
 
 /**
- * Parsers, in the order they fill shared record fields (`host`). NTP adds no record field and
- * follows flows only when events are listened to. SSH's `host` is the first banner, as
+ * Parsers, in the order they fill shared record fields (`host`). NTP, SIP, FTP and RTP add
+ * no record field and follow flows only when events are listened to. SSH's `host` is the first banner, as
  * ndpiReader reports it.
  */
 export const PARSERS: ReadonlyArray<Consumer> = [
@@ -222,6 +225,10 @@ export const PARSERS: ReadonlyArray<Consumer> = [
   dhcpWithEvents as Consumer,
   sshWithEvents as Consumer,
   ntpWithEvents as Consumer,
+  // Events only (they follow flows only when events are listened to):
+  sipConsumer as Consumer,
+  ftpConsumer as Consumer,
+  rtpConsumer as Consumer,
 ];
 
 /** The parsers named in `list` ('all', 'none', or comma-separated names). */
