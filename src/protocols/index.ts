@@ -9,8 +9,11 @@ import { DnsFlowState, DnsPort } from './dns.js';
 import { type HttpTransaction, HttpParser, probeHttp } from './http.js';
 import { type NtpState, ntpConsumer } from './ntp.js';
 import { type QuicFlow, quicConsumer } from './quic.js';
+import { imapConsumer } from './imap.js';
+import { pop3Consumer } from './pop3.js';
 import { rtpConsumer } from './rtp.js';
 import { sipConsumer } from './sip.js';
+import { smtpConsumer } from './smtp.js';
 import { type SshFlow, sshConsumer } from './ssh.js';
 import { probeTls, TlsParser } from './tls.js';
 
@@ -213,8 +216,8 @@ const ntpWithEvents = withEvents(
 );
 
 /**
- * Parsers, in the order they fill shared record fields (`host`). NTP, SIP, FTP and RTP add
- * no record field and follow flows only when events are listened to. SSH's `host` is the first banner, as
+ * Parsers, in the order they fill shared record fields (`host`). NTP, SMTP, POP3, IMAP, SIP,
+ * FTP and RTP add no record field and follow flows only when events are listened to. SSH's `host` is the first banner, as
  * ndpiReader reports it.
  */
 export const PARSERS: ReadonlyArray<Consumer> = [
@@ -226,6 +229,9 @@ export const PARSERS: ReadonlyArray<Consumer> = [
   sshWithEvents as Consumer,
   ntpWithEvents as Consumer,
   // Events only (they follow flows only when events are listened to):
+  smtpConsumer as Consumer,
+  pop3Consumer as Consumer,
+  imapConsumer as Consumer,
   sipConsumer as Consumer,
   ftpConsumer as Consumer,
   rtpConsumer as Consumer,
