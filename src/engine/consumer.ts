@@ -51,6 +51,9 @@ export interface EventFields {
  */
 export type RecordFields = Partial<Record<(typeof RECORD_EXTRA_KEYS)[number], unknown>>;
 
+/** No fields: what a flow that no consumer followed adds to its record (shared, frozen). */
+export const NO_FIELDS: RecordFields = Object.freeze({});
+
 /** Record fields consumers may fill, in the contract's order (the encoder writes them so). */
 export const RECORD_EXTRA_KEYS = ['app', 'risks', 'tags', 'process', 'host', 'http', 'tls', 'dns'] as const;
 

@@ -7,7 +7,7 @@ import { DEFAULT_FLOW_OPTIONS, type EndReason, type FlowOptions, type FlowStats,
 import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
 import { buildFlowRecord, type FlowRecord } from '../flow/record.js';
 import { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits } from '../reassembly/tcp-reassembler.js';
-import type { Consumer, EventFields, RecordFields } from './consumer.js';
+import { type Consumer, type EventFields, NO_FIELDS, type RecordFields } from './consumer.js';
 import { BIT_FEED, BIT_FOLLOWED, type ConsumerStats, FlowConsumers } from './flow-consumers.js';
 
 /** Options of one engine. Every limit has a default; see the TSDoc of each type. */
@@ -61,7 +61,6 @@ export type FlowListener = (record: FlowRecord) => void;
  */
 export type FlowRowListener = (table: FlowTable, flow: number, reason: EndReason, fields: RecordFields) => void;
 
-const NO_FIELDS: RecordFields = Object.freeze({});
 
 /**
  * A transaction event as printed (`--events`): `type` (`http`, `dns`, `tls` …), the

@@ -4,7 +4,7 @@ import type { WeirdCounters } from '../decode/weirds.js';
 import { KEY_WORDS } from '../flow/flow-key.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits, type ReassemblyStats, TcpStream } from '../reassembly/tcp-reassembler.js';
-import type { Consumer, Dir, EventFields, FlowStart, RecordFields } from './consumer.js';
+import { type Consumer, type Dir, type EventFields, type FlowStart, NO_FIELDS, type RecordFields } from './consumer.js';
 
 /** Flow bits (in `FlowTable.bits`) owned by this module. */
 export const BIT_FOLLOWED = 0x04; // some consumer accepted the flow: `close` is due at its end
@@ -33,7 +33,6 @@ export interface ConsumerStats {
   reassembly: ReassemblyStats;
 }
 
-const NO_FIELDS: RecordFields = Object.freeze({});
 
 /**
  * The contract's rule for every record field, whoever filled it: an unknown value is absent,

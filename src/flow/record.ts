@@ -1,8 +1,7 @@
 import { TUNNEL_NAMES } from '../decode/decoder.js';
-import { RECORD_EXTRA_KEYS, type RecordFields } from '../engine/consumer.js';
+import { NO_FIELDS, RECORD_EXTRA_KEYS, type RecordFields } from '../engine/consumer.js';
 import { DIR_FIELDS, Snap, SnapDir } from './flow-snapshot.js';
 
-const NONE: RecordFields = Object.freeze({});
 import { END_REASON_NAMES } from './flow-tracker.js';
 import { ipv4Text, ipv6Text } from './ip-text.js';
 
@@ -131,7 +130,7 @@ function endpoint(row: Float64Array, o: number, ip: string, port: number): FlowE
  * the first place per-flow strings are made. Fields are in the contract's order.
  * @param serialPrefix - prepended to the flow number, to keep ids unique across engines
  */
-export function buildFlowRecord(row: Float64Array, at: number, serialPrefix = '', fields: RecordFields = NONE): FlowRecord {
+export function buildFlowRecord(row: Float64Array, at: number, serialPrefix = '', fields: RecordFields = NO_FIELDS): FlowRecord {
   const k = at + Snap.Key;
   const word9 = row[k + 9]!;
   const v: 4 | 6 = word9 & 0x100 ? 6 : 4;

@@ -10,8 +10,9 @@
  * accepted STARTTLS the rest is TLS: the parser is done. Nothing throws: anomalies are weirds
  * ({@link IMAP_WEIRDS}).
  */
-import type { Consumer, Dir, EventFields, FlowStart } from '../engine/consumer.js';
+import type { Consumer, Dir, EventFields } from '../engine/consumer.js';
 import { base64Text, ByteSink, DEFAULT_MIME_LIMITS, LineSplitter, type MimeLimits, mailEventFields, parseMime, text, type Weird } from './mime.js';
+import { type ProbedFlow, probedTcpConsumer } from './probed.js';
 import { saslPlainUser } from './smtp.js';
 
 /**
@@ -352,28 +353,17 @@ export function probeImap(dir: Dir, b: Uint8Array, off: number, end: number): bo
   return /^\* (OK|PREAUTH) [^\r\n]*IMAP/i.test(s);
 }
 
-export interface ImapFlow {
-  parser: ImapParser | null;
-  decided: boolean;
-  readonly port: boolean;
-  readonly weird: Weird;
-}
+export type ImapFlow = ProbedFlow<ImapParser>;
 
 /**
  * IMAP on port 143, or any TCP flow whose server greets `* OK … IMAP…`. No record field:
  * follows flows only when events are listened to.
  */
-export const imapConsumer: Consumer<ImapFlow> = {
+export const imapConsumer: Consumer<ImapFlow> = probedTcpConsumer({
   name: 'imap',
-  open: (s: FlowStart) => (s.events && s.protocol === 6 ? { parser: null, decided: false, port: s.serverPort === 143, weird: s.weird } : undefined),
-  stream(st, dir, b, off, end, tsUs) {
-    if (!st.decided) {
-      st.decided = true;
-      if (st.port || probeImap(dir, b, off, end)) st.parser = new ImapParser(st.weird);
-    }
-    st.parser?.data(dir, b, off, end, tsUs);
-  },
-  gap: (st, dir) => st.parser?.gap(dir),
-  done: (st) => st.decided && (st.parser === null || st.parser.done),
-  events: (st) => (st.parser === null ? undefined : imapEvents(st.parser)),
-};
+  eventsOnly: true,
+  port: (s) => s.serverPort === 143,
+  probe: probeImap,
+  create: (weird) => new ImapParser(weird),
+  events: imapEvents,
+});

@@ -8,6 +8,7 @@ import { ftpConsumer } from './ftp.js';
 import { DnsFlowState, DnsPort } from './dns.js';
 import { type HttpTransaction, HttpParser, probeHttp } from './http.js';
 import { type NtpState, ntpConsumer } from './ntp.js';
+import { type ProbedFlow, probedTcpConsumer } from './probed.js';
 import { type QuicFlow, quicConsumer } from './quic.js';
 import { imapConsumer } from './imap.js';
 import { pop3Consumer } from './pop3.js';
@@ -75,31 +76,14 @@ export const dnsConsumer: Consumer<DnsFlow> = {
  */
 const STARTTLS_PORTS = new Set<number>([21, 25, 110, 143, 389, 587, 3389, 5222, 5269]);
 
-/** TCP flows that start with a TLS record (any port), or STARTTLS ports. */
-interface TlsFlow {
-  parser: TlsParser | null;
-  /** The first payload decided whether this is TLS; false: not TLS, nothing more wanted. */
-  decided: boolean;
-  readonly serverPort: number;
-  readonly weird: (name: string) => void;
-}
-
 /** TLS handshakes: `tls` (version, sni, alpn, ja3, ja4, cipher, certificate names) and `host` (SNI). */
-export const tlsConsumer: Consumer<TlsFlow> = {
+export const tlsConsumer: Consumer<ProbedFlow<TlsParser>> = probedTcpConsumer({
   name: 'tls',
-  open: (s) => (s.protocol === 6 ? { parser: null, decided: false, serverPort: s.serverPort, weird: s.weird } : undefined),
-  stream(st, dir, b, off, end) {
-    if (!st.decided) {
-      st.decided = true;
-      if (probeTls(b, off, end) || STARTTLS_PORTS.has(st.serverPort)) st.parser = new TlsParser(st.weird);
-    }
-    st.parser?.data(dir, b, off, end);
-  },
-  gap: (st, dir) => st.parser?.gap(dir),
-  done: (st) => st.decided && (st.parser === null || st.parser.done),
-  close(st, fields) {
-    if (st.parser === null) return;
-    const info = st.parser.info();
+  port: (s) => STARTTLS_PORTS.has(s.serverPort),
+  probe: (_dir, b, off, end) => probeTls(b, off, end),
+  create: (weird) => new TlsParser(weird),
+  close(parser, fields) {
+    const info = parser.info();
     const tls: Record<string, unknown> = {};
     // The contract's `tls` fields, in its order (JA3S goes to the tls event, not the flow).
     for (const k of ['version', 'sni', 'alpn', 'ja3', 'ja4', 'cipher', 'cert_subject', 'cert_issuer'] as const) if (info[k] !== undefined) tls[k] = info[k];
@@ -107,12 +91,11 @@ export const tlsConsumer: Consumer<TlsFlow> = {
     fields.tls = tls;
     setHost(fields, info.sni);
   },
-  events(st) {
-    if (st.parser === null) return undefined;
-    const info = st.parser.info();
+  events(parser) {
+    const info = parser.info();
     return Object.keys(info).length > 0 ? [{ type: 'tls', ...defined({ ...info }) }] : undefined;
   },
-};
+});
 
 /** TCP flows whose first payload (either direction) looks like HTTP/1.x. */
 interface HttpFlow {

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LinkType } from '../capture/frame.js';
-import { readCapture } from '../capture/read-capture.js';
 import type { Consumer, FlowStart } from '../engine/consumer.js';
 import { Engine } from '../engine/engine.js';
 import type { FlowRecord } from '../flow/record.js';
@@ -18,6 +17,7 @@ import { flowContractViolations } from '../testing/flow-contract.js';
 import { ethIp, ipUdp } from '../testing/packet-builder.js';
 import { DEFAULT_NTP_LIMITS, type NtpMessage, NtpState, ntpConsumer, parseNtp } from './ntp.js';
 import { seededRandom } from '../testing/random.js';
+import { endpointPairKey, runConsumerOnCapture } from '../testing/consumer-corpus.js';
 
 // ---- byte builders ----------------------------------------------------------------------------
 
@@ -365,32 +365,9 @@ interface ExpectedFlow {
   app?: { protocol: string; master: string; app: string };
 }
 
-const flowKey = (proto: string, vlan: number | undefined, a: { ip: string; port: number }, b: { ip: string; port: number }): string => {
-  const x = `${a.ip} ${a.port}`;
-  const y = `${b.ip} ${b.port}`;
-  return `${proto}|${vlan ?? ''}|${x < y ? `${x}|${y}` : `${y}|${x}`}`;
-};
+const flowKey = endpointPairKey;
 
-/** Runs a capture through the engine with the NTP consumer; each record with the state it had. */
-async function runCapture(file: string): Promise<{ flows: Map<string, { rec: FlowRecord; st: NtpState | undefined }>; errors: number; weirds: Record<string, number> }> {
-  let last: NtpState | undefined;
-  const hook: Consumer<NtpState> = {
-    ...ntpConsumer,
-    close(st) {
-      last = st;
-    },
-  };
-  const engine = new Engine({ consumers: [hook as Consumer] });
-  const flows = new Map<string, { rec: FlowRecord; st: NtpState | undefined }>();
-  engine.on('flow', (rec) => {
-    flows.set(flowKey(rec.protocol, rec.vlan, rec.client, rec.server), { rec, st: last });
-    last = undefined;
-  });
-  await readCapture(file, engine).catch(() => undefined); // unreadable files are the reader's business
-  engine.finish();
-  const s = engine.summary();
-  return { flows, errors: s.consumers?.errors ?? 0, weirds: s.weirds };
-}
+const runCapture = (file: string) => runConsumerOnCapture(ntpConsumer, file);
 
 describe('ntpConsumer: nDPI corpus through the engine', () => {
   test('NTP flows found where nDPI found them, none elsewhere', async () => {

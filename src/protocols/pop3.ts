@@ -7,8 +7,9 @@
  * are dot-unstuffed. After an accepted STLS the rest is TLS: the parser is done. Nothing
  * throws: anomalies are weirds ({@link POP3_WEIRDS}).
  */
-import type { Consumer, Dir, EventFields, FlowStart } from '../engine/consumer.js';
+import type { Consumer, Dir, EventFields } from '../engine/consumer.js';
 import { base64Text, ByteSink, DEFAULT_MIME_LIMITS, DotReader, LineSplitter, type MimeLimits, mailEventFields, parseMime, type Weird } from './mime.js';
+import { type ProbedFlow, probedTcpConsumer } from './probed.js';
 import { saslPlainUser } from './smtp.js';
 
 /**
@@ -247,28 +248,17 @@ export function probePop3(dir: Dir, b: Uint8Array, off: number, end: number): bo
   return /^\+OK[^\r\n]*POP/i.test(s);
 }
 
-export interface Pop3Flow {
-  parser: Pop3Parser | null;
-  decided: boolean;
-  readonly port: boolean;
-  readonly weird: Weird;
-}
+export type Pop3Flow = ProbedFlow<Pop3Parser>;
 
 /**
  * POP3 on port 110, or any TCP flow whose server greets `+OK … POP…`. No record field:
  * follows flows only when events are listened to.
  */
-export const pop3Consumer: Consumer<Pop3Flow> = {
+export const pop3Consumer: Consumer<Pop3Flow> = probedTcpConsumer({
   name: 'pop3',
-  open: (s: FlowStart) => (s.events && s.protocol === 6 ? { parser: null, decided: false, port: s.serverPort === 110, weird: s.weird } : undefined),
-  stream(st, dir, b, off, end, tsUs) {
-    if (!st.decided) {
-      st.decided = true;
-      if (st.port || probePop3(dir, b, off, end)) st.parser = new Pop3Parser(st.weird);
-    }
-    st.parser?.data(dir, b, off, end, tsUs);
-  },
-  gap: (st, dir) => st.parser?.gap(dir),
-  done: (st) => st.decided && (st.parser === null || st.parser.done),
-  events: (st) => (st.parser === null ? undefined : pop3Events(st.parser)),
-};
+  eventsOnly: true,
+  port: (s) => s.serverPort === 110,
+  probe: probePop3,
+  create: (weird) => new Pop3Parser(weird),
+  events: pop3Events,
+});

@@ -10,8 +10,9 @@
  * the server accepts (220), the rest is TLS: the parser is done. Nothing throws: anomalies
  * are weirds ({@link SMTP_WEIRDS}).
  */
-import type { Consumer, Dir, EventFields, FlowStart } from '../engine/consumer.js';
+import type { Consumer, Dir, EventFields } from '../engine/consumer.js';
 import { base64Text, ByteSink, DEFAULT_MIME_LIMITS, DotReader, LineSplitter, type MimeLimits, mailEventFields, parseMime, type Weird } from './mime.js';
+import { type ProbedFlow, probedTcpConsumer } from './probed.js';
 
 /**
  * Weirds (`smtp_` prefix; the message's own are `mime_`):
@@ -432,12 +433,7 @@ export function probeSmtp(dir: Dir, b: Uint8Array, off: number, end: number): bo
 }
 
 /** One flow followed by {@link smtpConsumer}. */
-export interface SmtpFlow {
-  parser: SmtpParser | null;
-  decided: boolean;
-  readonly port: boolean;
-  readonly weird: Weird;
-}
+export type SmtpFlow = ProbedFlow<SmtpParser>;
 
 /** A transaction (or, without mail, the session's STARTTLS / AUTH) as events. */
 export function smtpEvents(p: SmtpParser): EventFields[] {
@@ -479,17 +475,11 @@ export function smtpEvents(p: SmtpParser): EventFields[] {
  * starts with EHLO/HELO. Adds no record field: it follows flows only when events are listened
  * to, and gives one `smtp` event per mail transaction (one for STARTTLS/AUTH when no mail).
  */
-export const smtpConsumer: Consumer<SmtpFlow> = {
+export const smtpConsumer: Consumer<SmtpFlow> = probedTcpConsumer({
   name: 'smtp',
-  open: (s: FlowStart) => (s.events && s.protocol === 6 ? { parser: null, decided: false, port: SMTP_PORTS.has(s.serverPort), weird: s.weird } : undefined),
-  stream(st, dir, b, off, end, tsUs) {
-    if (!st.decided) {
-      st.decided = true;
-      if (st.port || probeSmtp(dir, b, off, end)) st.parser = new SmtpParser(st.weird);
-    }
-    st.parser?.data(dir, b, off, end, tsUs);
-  },
-  gap: (st, dir) => st.parser?.gap(dir),
-  done: (st) => st.decided && (st.parser === null || st.parser.done),
-  events: (st) => (st.parser === null ? undefined : smtpEvents(st.parser)),
-};
+  eventsOnly: true,
+  port: (s) => SMTP_PORTS.has(s.serverPort),
+  probe: probeSmtp,
+  create: (weird) => new SmtpParser(weird),
+  events: smtpEvents,
+});

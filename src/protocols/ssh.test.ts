@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LinkType } from '../capture/frame.js';
-import { readCapture } from '../capture/read-capture.js';
 import type { Consumer, FlowStart, RecordFields } from '../engine/consumer.js';
 import { Engine } from '../engine/engine.js';
 import type { FlowRecord } from '../flow/record.js';
@@ -19,6 +18,7 @@ import { flowContractViolations } from '../testing/flow-contract.js';
 import { ethIp, ipTcp, TcpFlag } from '../testing/packet-builder.js';
 import { type Dir, DEFAULT_SSH_LIMITS, probeSsh, SSH_HOST_MAX, type SshFlow, type SshInfo, SshParser, sshConsumer } from './ssh.js';
 import { seededRandom } from '../testing/random.js';
+import { endpointPairKey, runConsumerOnCapture } from '../testing/consumer-corpus.js';
 
 // ---- byte builders ----------------------------------------------------------------------------
 
@@ -512,33 +512,9 @@ interface ExpectedFlow {
   ssh?: { hassh_client?: string; hassh_server?: string };
 }
 
-const flowKey = (proto: string, vlan: number | undefined, a: { ip: string; port: number }, b: { ip: string; port: number }): string => {
-  const x = `${a.ip} ${a.port}`;
-  const y = `${b.ip} ${b.port}`;
-  return `${proto}|${vlan ?? ''}|${x < y ? `${x}|${y}` : `${y}|${x}`}`;
-};
+const flowKey = endpointPairKey;
 
-/** Runs a capture through the engine with the SSH consumer; each record with the state it had. */
-async function runCapture(file: string): Promise<{ flows: Map<string, { rec: FlowRecord; st: SshFlow | undefined }>; errors: number; weirds: Record<string, number> }> {
-  let last: SshFlow | undefined;
-  const hook: Consumer<SshFlow> = {
-    ...sshConsumer,
-    close(st, fields) {
-      last = st;
-      sshConsumer.close!(st, fields);
-    },
-  };
-  const engine = new Engine({ consumers: [hook as Consumer] });
-  const flows = new Map<string, { rec: FlowRecord; st: SshFlow | undefined }>();
-  engine.on('flow', (rec) => {
-    flows.set(flowKey(rec.protocol, rec.vlan, rec.client, rec.server), { rec, st: last });
-    last = undefined;
-  });
-  await readCapture(file, engine).catch(() => undefined); // unreadable files are the reader's business
-  engine.finish();
-  const s = engine.summary();
-  return { flows, errors: s.consumers?.errors ?? 0, weirds: s.weirds };
-}
+const runCapture = (file: string) => runConsumerOnCapture(sshConsumer, file);
 
 const isSsh = (f: ExpectedFlow): boolean => f.app?.master === 'SSH' || f.app?.app === 'SSH';
 
