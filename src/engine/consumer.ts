@@ -8,6 +8,13 @@
  * consumer that follows them has a `stream` handler, and stops when all of them are done.
  */
 
+import { ipv4Text, ipv6Text } from '../flow/ip-text.js';
+
+/** An address as `FlowStart` gives it (four big-endian words) in the contract's text form. */
+export function addressText(ipVersion: 4 | 6, w: Uint32Array): string {
+  return ipVersion === 4 ? ipv4Text(w[0]!) : ipv6Text(w[0]!, w[1]!, w[2]!, w[3]!);
+}
+
 /** 0 = client → server, 1 = server → client (the flow record's client and server). */
 export type Dir = 0 | 1;
 
@@ -23,6 +30,14 @@ export interface FlowStart {
   readonly protocol: number;
   readonly clientPort: number;
   readonly serverPort: number;
+  /**
+   * Client and server addresses as four big-endian words (IPv4: word 0, the rest 0); reused for
+   * the next flow, copy what you keep. `addressText(start.ipVersion, start.clientAddress)` makes text.
+   */
+  readonly clientAddress: Uint32Array;
+  readonly serverAddress: Uint32Array;
+  /** Outer 802.1Q VLAN id, -1 without. */
+  readonly vlan: number;
   /** Packet time of the flow's first packet, µs. */
   readonly tsUs: number;
   /** Counts an anomaly by name (Zeek weird style, e.g. `dns_pointer_loop`) in the engine's counters. */

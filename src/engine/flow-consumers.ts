@@ -86,7 +86,19 @@ export class FlowConsumers {
   ) {
     this.hasStream = consumers.map((c) => c.stream !== undefined);
     this.weirdByName = (name) => weirds.hitName(name);
-    this.start = { flow: 0, ipVersion: 4, protocol: 0, clientPort: 0, serverPort: 0, tsUs: 0, weird: this.weirdByName, events: false };
+    this.start = {
+      flow: 0,
+      ipVersion: 4,
+      protocol: 0,
+      clientPort: 0,
+      serverPort: 0,
+      clientAddress: new Uint32Array(4),
+      serverAddress: new Uint32Array(4),
+      vlan: -1,
+      tsUs: 0,
+      weird: this.weirdByName,
+      events: false,
+    };
   }
 
   /** Set when the engine gets an event listener: parsers then read every transaction. */
@@ -110,6 +122,14 @@ export class FlowConsumers {
     start.protocol = d.l4Proto;
     start.clientPort = clientIsA ? ports >>> 16 : ports & 0xffff;
     start.serverPort = clientIsA ? ports & 0xffff : ports >>> 16;
+    const keys = t.keys;
+    const ca = clientIsA ? base : base + 4;
+    const sa = clientIsA ? base + 4 : base;
+    for (let w = 0; w < 4; w++) {
+      start.clientAddress[w] = keys[ca + w]!;
+      start.serverAddress[w] = keys[sa + w]!;
+    }
+    start.vlan = (keys[base + 9]! >>> 12) - 1;
     start.tsUs = tsUs;
     let follow: Follow | undefined;
     let streams = false;
