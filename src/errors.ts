@@ -6,7 +6,12 @@ export type SondaErrorCode =
   | 'SONDA_E_NOT_FOUND'
   | 'SONDA_E_UNREADABLE'
   | 'SONDA_E_NOT_CAPTURE'
-  | 'SONDA_E_BAD_OPTION';
+  | 'SONDA_E_BAD_OPTION'
+  | 'SONDA_E_BAD_PROTOS'
+  | 'SONDA_E_BAD_FILTER'
+  | 'SONDA_E_BAD_RULE'
+  | 'SONDA_E_BAD_PLUGIN'
+  | 'SONDA_E_CAPTURE';
 
 export class SondaError extends Error {
   override readonly name = 'SondaError';

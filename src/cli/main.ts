@@ -45,6 +45,8 @@ interface FlowsCommandOptions {
   tcpCloseTimeout: number;
   maxFlows: number;
   parsers: string;
+  classify: boolean;
+  protos: string[];
   events?: boolean;
   summary: boolean;
   summaryJson?: boolean;
@@ -95,6 +97,16 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   program
+    .command('protocols')
+    .description('list the protocols and applications Sonda names, with their categories')
+    .option('--protos <file>', 'also list the applications of this protocol file; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { protos: string[]; json?: boolean }) => {
+      const { protocolsListing } = await import('./protocols-command.js');
+      io.stdout(protocolsListing(opts.protos, opts.json === true));
+    });
+
+  program
     .command('flows')
     .description('read a capture and print one record per bidirectional flow')
     .requiredOption('-r, --read <file>', "capture file (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
@@ -104,6 +116,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--tcp-close-timeout <seconds>', 'how long a TCP flow closed by FIN/RST waits for stray packets', positiveNumber('--tcp-close-timeout'), DEFAULT_FLOW_OPTIONS.tcpCloseTimeout)
     .option('--max-flows <n>', 'flows held at once; the least recently seen is ended beyond it', positiveInteger('--max-flows'), DEFAULT_FLOW_OPTIONS.maxFlows)
     .option('--parsers <list>', "application parsers that fill the record's host/dns/http/tls fields: 'all', 'none' or names (dns,http,tls)", 'all')
+    .option('--no-classify', "do not name flows' applications (the record's app and risks)")
+    .option('--protos <file>', 'a protocol file with your own applications (host names, networks, ports); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--events', 'with --json: also print transaction events (type http, dns, tls, ssh, dhcp, ntp), each before its flow')
     .option('--no-summary', 'do not print the summary on stderr')
     .option('--summary-json', 'print the summary on stderr as one JSON object')
@@ -136,6 +150,8 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
   } catch (e) {
     throw new SondaError('SONDA_E_BAD_OPTION', `--parsers: ${(e as Error).message}`);
   }
+  // The classifier reads the names the parsers found, so it comes after them.
+  if (opts.classify) consumers.push((await import('../classify/index.js')).classifierConsumer({ protos: opts.protos }));
   const engine = new Engine({
     flows: { idleTimeout: opts.idleTimeout, activeTimeout: opts.activeTimeout, tcpCloseTimeout: opts.tcpCloseTimeout, maxFlows: opts.maxFlows },
     consumers,

@@ -1,0 +1,208 @@
+/**
+ * What the classifier knows, built from protocol files (see protocol-file.ts): each name's
+ * category, and the lookups from host names, addresses and ports to names. Later files win
+ * over earlier ones for the same host, network or port (user files come last).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SondaError } from '../errors.js';
+import { type ProtocolEntry, parseProtocolFile } from './protocol-file.js';
+
+/** A protocol or application the catalog knows. */
+export interface KnownProtocol {
+  readonly name: string;
+  readonly category: string | undefined;
+  /** Detected by a dissector (names a flow alone), rather than an application over a master. */
+  readonly master: boolean;
+  /** Defined by a user file (confidence `custom` is not used: nDPI's default names only). */
+  readonly source: string;
+  readonly tcp: ReadonlyArray<readonly [number, number]>;
+  readonly udp: ReadonlyArray<readonly [number, number]>;
+}
+
+/** Host-name patterns: suffixes on label boundaries in a map, globs in a list. */
+class HostMatcher {
+  private readonly exact = new Map<string, string>();
+  private readonly globs: Array<{ re: RegExp; name: string }> = [];
+
+  add(pattern: string, name: string): void {
+    if (pattern.includes('*')) {
+      const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+      this.globs.push({ re, name });
+    } else this.exact.set(pattern.replace(/^\.+|\.+$/g, ''), name);
+  }
+
+  /** The name of the longest matching suffix, else the last matching glob. */
+  match(host: string): string | undefined {
+    let h = host.toLowerCase();
+    if (h.endsWith('.')) h = h.slice(0, -1);
+    for (let at = 0; at >= 0 && at < h.length; ) {
+      const hit = this.exact.get(at === 0 ? h : h.slice(at));
+      if (hit !== undefined) return hit;
+      const dot = h.indexOf('.', at);
+      at = dot < 0 ? -1 : dot + 1;
+    }
+    for (let i = this.globs.length - 1; i >= 0; i--) if (this.globs[i]!.re.test(h)) return this.globs[i]!.name;
+    return undefined;
+  }
+}
+
+/** Parses an address into four big-endian words (IPv4 in word 0); undefined when not an address. */
+export function parseAddress(text: string): { version: 4 | 6; words: Uint32Array } | undefined {
+  const words = new Uint32Array(4);
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(text)) {
+    const p = text.split('.').map(Number);
+    if (p.some((x) => x > 255)) return undefined;
+    words[0] = ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+    return { version: 4, words };
+  }
+  if (!text.includes(':')) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = parse(halves[0]!);
+  const tail = halves.length === 2 ? parse(halves[1]!) : [];
+  if (!head || !tail) return undefined;
+  const fill = 8 - head.length - tail.length;
+  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined;
+  const g = [...head, ...new Array<number>(fill).fill(0), ...tail];
+  for (let w = 0; w < 4; w++) words[w] = ((g[2 * w]! << 16) | g[2 * w + 1]!) >>> 0;
+  return { version: 6, words };
+}
+
+/** Key of the first `bits` bits of an address. */
+function prefixKey(words: Uint32Array | readonly number[], bits: number, words4: number): string {
+  let key = '';
+  for (let w = 0; w < words4 && bits > 0; w++, bits -= 32) {
+    const mask = bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
+    key += `${((words[w]! & mask) >>> 0).toString(36)}.`;
+  }
+  return key;
+}
+
+/** Longest-prefix match over IPv4 and IPv6 networks; only the prefix lengths in use are tried. */
+class NetMatcher {
+  private readonly byLen: [Map<number, Map<string, string>>, Map<number, Map<string, string>>] = [new Map(), new Map()];
+  private lens: [number[], number[]] = [[], []];
+
+  add(cidr: string, name: string, source: string): void {
+    const [addr, len] = cidr.split('/');
+    const a = parseAddress(addr!);
+    if (!a) throw new SondaError('SONDA_E_BAD_PROTOS', `${source}: bad network "${cidr}"`);
+    const max = a.version === 4 ? 32 : 128;
+    const bits = len === undefined ? max : Number(len);
+    if (!(bits >= 0 && bits <= max)) throw new SondaError('SONDA_E_BAD_PROTOS', `${source}: bad prefix length in "${cidr}"`);
+    const v = a.version === 4 ? 0 : 1;
+    let m = this.byLen[v].get(bits);
+    if (!m) {
+      m = new Map();
+      this.byLen[v].set(bits, m);
+      this.lens[v] = [...this.byLen[v].keys()].sort((x, y) => y - x);
+    }
+    m.set(prefixKey(a.words, bits, a.version === 4 ? 1 : 4), name);
+  }
+
+  match(version: 4 | 6, words: Uint32Array): string | undefined {
+    const v = version === 4 ? 0 : 1;
+    for (const bits of this.lens[v]) {
+      const hit = this.byLen[v].get(bits)!.get(prefixKey(words, bits, version === 4 ? 1 : 4));
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+}
+
+/** The classifier's knowledge: names with categories, and host, network and port lookups. */
+export class Catalog {
+  private readonly byName = new Map<string, KnownProtocol>();
+  private readonly hosts = new HostMatcher();
+  private readonly nets = new NetMatcher();
+  private readonly tcpPorts = new Map<number, string>();
+  private readonly udpPorts = new Map<number, string>();
+
+  /** Adds (or extends) entries; later ones win on the same host, network or port. */
+  add(entries: readonly ProtocolEntry[]): this {
+    for (const e of entries) {
+      const old = this.byName.get(e.name);
+      const entry: KnownProtocol = {
+        name: e.name,
+        category: e.category ?? old?.category,
+        master: e.master || old?.master === true,
+        source: e.source,
+        tcp: [...(old?.tcp ?? []), ...e.tcp],
+        udp: [...(old?.udp ?? []), ...e.udp],
+      };
+      this.byName.set(e.name, entry);
+      for (const h of e.hosts) this.hosts.add(h, e.name);
+      for (const n of e.nets) this.nets.add(n, e.name, e.source);
+      for (const [lo, hi] of e.tcp) for (let p = lo; p <= hi; p++) this.tcpPorts.set(p, e.name);
+      for (const [lo, hi] of e.udp) for (let p = lo; p <= hi; p++) this.udpPorts.set(p, e.name);
+    }
+    return this;
+  }
+
+  /** Every known name, sorted case-insensitively. */
+  list(): KnownProtocol[] {
+    return [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }));
+  }
+
+  get(name: string): KnownProtocol | undefined {
+    return this.byName.get(name);
+  }
+
+  categoryOf(name: string): string | undefined {
+    return this.byName.get(name)?.category;
+  }
+
+  byHost(host: string): string | undefined {
+    return host === '' ? undefined : this.hosts.match(host);
+  }
+
+  byAddress(version: 4 | 6, words: Uint32Array): string | undefined {
+    return this.nets.match(version, words);
+  }
+
+  /** The protocol whose port this is, for transport 6 (TCP) or 17 (UDP). */
+  byPort(transport: number, port: number): string | undefined {
+    return transport === 6 ? this.tcpPorts.get(port) : transport === 17 ? this.udpPorts.get(port) : undefined;
+  }
+}
+
+/** Folder of the built-in protocol files (data/protocols in the package). */
+const BUILTIN_DIR = fileURLToPath(new URL('../../data/protocols/', import.meta.url));
+
+let builtin: ProtocolEntry[] | undefined;
+
+/** The built-in entries (every `*.txt` of data/protocols, in name order), parsed once. */
+export function builtinEntries(): readonly ProtocolEntry[] {
+  if (builtin === undefined) {
+    builtin = [];
+    for (const f of readdirSync(BUILTIN_DIR).filter((x) => x.endsWith('.txt')).sort()) {
+      builtin.push(...parseProtocolFile(readFileSync(BUILTIN_DIR + f, 'utf8'), `data/protocols/${f}`));
+    }
+  }
+  return builtin;
+}
+
+/** A catalog of the built-in files plus user files (`--protos`), which win. */
+export function loadCatalog(userFiles: readonly string[] = []): Catalog {
+  const c = new Catalog().add(builtinEntries());
+  for (const file of userFiles) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new SondaError('SONDA_E_BAD_PROTOS', `cannot read protocol file ${file}: ${(e as Error).message}`);
+    }
+    c.add(parseProtocolFile(text, file));
+  }
+  return c;
+}

@@ -1,0 +1,269 @@
+/**
+ * The classifier: names each flow's protocol and application the way nDPI does, as one more
+ * consumer of the engine (it comes after the parsers so it can read the names they found).
+ *
+ * Order of trust: payload dissectors over the first packets of each direction (confidence
+ * `dpi`); host names (HTTP Host, TLS/QUIC SNI, DNS query, certificate names) against host
+ * rules for the application over the master; the address's network rules (`ip`); a name learned
+ * from an earlier DNS answer for the address (`cache`); the port (`port`); else `Unknown`.
+ */
+import { parseDnsMessage } from '../protocols/dns.js';
+import type { Consumer, Dir, FlowStart, RecordFields } from '../engine/consumer.js';
+import { type Catalog, parseAddress } from './catalog.js';
+import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT } from './dissector.js';
+import { DnsCache } from './dns-cache.js';
+import { flowRisks } from './risks.js';
+
+/** Options of the classifier. */
+export interface ClassifierOptions {
+  catalog: Catalog;
+  dissectors: readonly Dissector[];
+  /** Payloads (both directions) a flow is inspected for before DPI gives up. Default 24. */
+  packetBudget?: number;
+  /** Flow risks on the record (`risks`). Default true. */
+  risks?: boolean;
+}
+
+/** The `app` field of a flow record (the contract's shape). */
+export interface AppField {
+  protocol: string;
+  master: string;
+  app: string;
+  category?: string;
+  confidence: 'dpi' | 'cache' | 'ip' | 'port' | 'guess' | 'unknown';
+}
+
+/** IP protocols nDPI names by number alone. */
+const BY_IP_PROTOCOL = new Map<number, string>([
+  [1, 'ICMP'],
+  [2, 'IGMP'],
+  [4, 'IP_in_IP'],
+  [47, 'GRE'],
+  [50, 'IPSec'],
+  [51, 'IPSec'],
+  [58, 'ICMPV6'],
+  [88, 'IP_EIGRP'],
+  [89, 'OSPF'],
+  [103, 'IP_PIM'],
+  [112, 'VRRP'],
+  [132, 'SCTP'],
+]);
+
+/** TLS on a mail (or DNS) port, or a mail dialogue that turned to TLS: nDPI's "S" names. */
+const TLS_BY_PORT = new Map<number, string>([
+  [465, 'SMTPS'],
+  [993, 'IMAPS'],
+  [995, 'POPS'],
+  [853, 'DoH_DoT'],
+]);
+const STARTTLS_NAME = new Map<string, string>([
+  ['SMTP', 'SMTPS'],
+  ['POP3', 'POPS'],
+  ['IMAP', 'IMAPS'],
+]);
+
+const DNS_LEARN_PORTS = new Set([53, 5353, 5355]);
+
+/** Per-flow classification state. */
+class ClassifyFlow implements Payload, FlowInfo {
+  // FlowInfo
+  transport: number;
+  ipVersion: 4 | 6;
+  clientPort: number;
+  serverPort: number;
+  readonly clientAddress = new Uint32Array(4);
+  readonly serverAddress = new Uint32Array(4);
+  // Payload (the object is its own payload view: no allocation per packet)
+  readonly flow: FlowInfo = this;
+  dir: Dir = 0;
+  b: Uint8Array = EMPTY;
+  off = 0;
+  end = 0;
+  index = 0;
+  readonly packets: [number, number] = [0, 0];
+  readonly streamBytes: [number, number] = [0, 0];
+  streamOffset = 0;
+  tsUs = 0;
+  // Decision
+  candidates: Dissector[];
+  states: unknown[];
+  verdict: string | undefined;
+  dpiHost: string | undefined;
+  ipApp: string | undefined;
+  cachedName: string | undefined;
+  /** A DNS flow whose answers feed the cache. */
+  readonly learnDns: boolean;
+
+  constructor(s: FlowStart, candidates: Dissector[], ipApp: string | undefined, cachedName: string | undefined) {
+    this.transport = s.protocol;
+    this.ipVersion = s.ipVersion;
+    this.clientPort = s.clientPort;
+    this.serverPort = s.serverPort;
+    this.clientAddress.set(s.clientAddress);
+    this.serverAddress.set(s.serverAddress);
+    this.candidates = candidates;
+    this.states = new Array(candidates.length);
+    this.verdict = undefined;
+    this.dpiHost = undefined;
+    this.ipApp = ipApp;
+    this.cachedName = cachedName;
+    this.learnDns = s.protocol === 17 && (DNS_LEARN_PORTS.has(s.serverPort) || DNS_LEARN_PORTS.has(s.clientPort));
+  }
+
+  host(name: string): void {
+    if (this.dpiHost === undefined && name !== '') this.dpiHost = name;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The name a parser found for the flow: record host, else TLS SNI, HTTP host, DNS query. */
+function parsedHost(fields: RecordFields): string | undefined {
+  const f = fields as { host?: unknown; tls?: { sni?: unknown }; http?: { host?: unknown }; dns?: { query?: unknown } };
+  for (const v of [f.host, f.tls?.sni, f.http?.host, f.dns?.query]) if (typeof v === 'string' && v !== '') return v;
+  return undefined;
+}
+
+/** What the parsers' fields say of the master protocol, when no dissector spoke. */
+function masterFromFields(fields: RecordFields, st: ClassifyFlow): string | undefined {
+  const f = fields as { tls?: { version?: unknown }; http?: unknown; dns?: unknown };
+  if (f.http !== undefined) return 'HTTP';
+  if (f.tls !== undefined) return st.transport === 17 ? 'QUIC' : 'TLS';
+  if (f.dns !== undefined) {
+    if (st.serverPort === 5353 || st.clientPort === 5353) return 'MDNS';
+    if (st.serverPort === 5355 || st.clientPort === 5355) return 'LLMNR';
+    return 'DNS';
+  }
+  return undefined;
+}
+
+/**
+ * Runs the DNS cache and the decision for a set of flows: one instance per engine. Exposed for
+ * tests and for plugins that want to classify by hand; the engine uses `consumer`.
+ */
+export class Classifier {
+  readonly cache = new DnsCache();
+  readonly catalog: Catalog;
+  private readonly tcp: Dissector[];
+  private readonly udp: Dissector[];
+  private readonly budget: number;
+  private readonly risks: boolean;
+  private readonly scratch = new Uint32Array(4);
+
+  constructor(opts: ClassifierOptions) {
+    this.catalog = opts.catalog;
+    this.tcp = opts.dissectors.filter((d) => d.transport !== 'udp');
+    this.udp = opts.dissectors.filter((d) => d.transport !== 'tcp');
+    this.budget = opts.packetBudget ?? 24;
+    this.risks = opts.risks ?? true;
+  }
+
+  /** The engine consumer. */
+  readonly consumer: Consumer<ClassifyFlow> = {
+    name: 'classify',
+    open: (s) => this.open(s),
+    datagram: (st, dir, b, off, end, tsUs) => this.payload(st, dir, b, off, end, tsUs),
+    stream: (st, dir, b, off, end, tsUs) => this.payload(st, dir, b, off, end, tsUs),
+    done: (st) => !st.learnDns && (st.candidates.length === 0 || st.verdict !== undefined || st.packets[0] + st.packets[1] >= this.budget),
+    close: (st, fields) => this.close(st, fields),
+  };
+
+  private open(s: FlowStart): ClassifyFlow {
+    const list = s.protocol === 6 ? this.tcp : s.protocol === 17 ? this.udp : [];
+    const info = { transport: s.protocol, ipVersion: s.ipVersion, clientPort: s.clientPort, serverPort: s.serverPort, clientAddress: s.clientAddress, serverAddress: s.serverAddress };
+    const candidates: Dissector[] = [];
+    for (const d of list) if (d.accepts === undefined || d.accepts(info)) candidates.push(d);
+    const c = this.catalog;
+    const ipApp = c.byAddress(s.ipVersion, s.serverAddress) ?? c.byAddress(s.ipVersion, s.clientAddress);
+    const cached = this.cache.size === 0 ? undefined : (this.cache.lookup(s.ipVersion, s.serverAddress) ?? this.cache.lookup(s.ipVersion, s.clientAddress));
+    return new ClassifyFlow(s, candidates, ipApp, cached);
+  }
+
+  private payload(st: ClassifyFlow, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void {
+    if (st.learnDns && dir === 1) this.learn(b, off, end);
+    if (st.verdict !== undefined || st.candidates.length === 0 || st.packets[0] + st.packets[1] >= this.budget) {
+      st.streamBytes[dir] += end - off;
+      return;
+    }
+    st.dir = dir;
+    st.b = b;
+    st.off = off;
+    st.end = end;
+    st.index = st.packets[dir];
+    st.packets[dir]++;
+    st.streamOffset = st.transport === 6 ? st.streamBytes[dir] : 0;
+    st.streamBytes[dir] += end - off;
+    st.tsUs = tsUs;
+    const cands = st.candidates;
+    for (let i = 0; i < cands.length; i++) {
+      const d = cands[i]!;
+      if (st.states[i] === undefined && d.state !== undefined) st.states[i] = d.state();
+      const v = d.inspect(st, st.states[i]);
+      if (v === CONTINUE) continue;
+      if (v === REJECT) {
+        cands.splice(i, 1);
+        st.states.splice(i, 1);
+        i--;
+        continue;
+      }
+      st.verdict = v === MATCH ? d.name : (v as string);
+      break;
+    }
+    st.b = EMPTY;
+  }
+
+  /** A DNS response: each A/AAAA answer's address now names the question. */
+  private learn(b: Uint8Array, off: number, end: number): void {
+    const m = parseDnsMessage(b, off, end, noWeird, { maxNames: 32, maxRecords: 32 });
+    if (m === undefined || !m.response || m.rcode !== 0) return;
+    const name = m.questions[0]?.name;
+    if (name === undefined || name === '') return;
+    for (const a of m.answers) {
+      if (a.type !== 1 && a.type !== 28) continue;
+      const addr = parseAddress(a.data);
+      if (addr === undefined) continue;
+      this.scratch.set(addr.words);
+      this.cache.learn(addr.version, this.scratch, name);
+    }
+  }
+
+  private close(st: ClassifyFlow, fields: RecordFields): void {
+    const c = this.catalog;
+    const host = parsedHost(fields);
+    if (host === undefined && st.dpiHost !== undefined) fields.host = st.dpiHost;
+    const name = host ?? st.dpiHost;
+    let master = st.verdict ?? masterFromFields(fields, st) ?? BY_IP_PROTOCOL.get(st.transport);
+    let app: string | undefined;
+    let confidence: AppField['confidence'];
+    if (master !== undefined) {
+      confidence = 'dpi';
+      if (master === 'TLS') master = TLS_BY_PORT.get(st.serverPort) ?? master;
+      else if ((fields as { tls?: unknown }).tls !== undefined) master = STARTTLS_NAME.get(master) ?? master;
+      app = (name !== undefined ? c.byHost(name) : undefined) ?? st.ipApp;
+    } else if (st.ipApp !== undefined) {
+      master = st.ipApp;
+      confidence = 'ip';
+    } else if (st.cachedName !== undefined && c.byHost(st.cachedName) !== undefined) {
+      master = c.byHost(st.cachedName)!;
+      confidence = 'cache';
+    } else {
+      master = c.byPort(st.transport, st.serverPort) ?? c.byPort(st.transport, st.clientPort);
+      confidence = master === undefined ? 'unknown' : 'port';
+    }
+    let out: AppField;
+    if (master === undefined) out = { protocol: 'Unknown', master: 'Unknown', app: 'Unknown', confidence };
+    else {
+      if (app === master) app = undefined;
+      const category = (app !== undefined ? c.categoryOf(app) : undefined) ?? c.categoryOf(master);
+      // The contract's key order: protocol, master, app, category, confidence.
+      out = { protocol: app === undefined ? master : `${master}.${app}`, master, app: app ?? master, ...(category !== undefined ? { category } : {}), confidence };
+    }
+    fields.app = out;
+    if (this.risks) {
+      const risks = flowRisks(out, st, fields, c);
+      if (risks.length > 0) fields.risks = risks;
+    }
+  }
+}
+
+const noWeird = (): void => undefined;

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { type CliIo, main } from '../cli/main.js';
+import { flowContractViolations } from '../testing/flow-contract.js';
+import { ethernet, ipv4, udp } from '../testing/packet-builder.js';
+import { pcapFile } from '../testing/pcap-builder.js';
+import { Catalog, parseAddress, loadCatalog } from './catalog.js';
+import { parseProtocolFile } from './protocol-file.js';
+import { looksLikeDga } from './risks.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'sonda-classify-'));
+
+async function flows(args: string[]): Promise<Record<string, unknown>[]> {
+  let out = '';
+  let err = '';
+  const io: CliIo = { stdout: (s) => (out += s), stderr: (s) => (err += s), stderrIsTty: false };
+  const code = await main(['flows', '--json', '--no-summary', ...args], io);
+  assert.equal(code, 0, err);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+test('protocol files: blocks, keys, ports and errors with file:line', () => {
+  const e = parseProtocolFile('# c\n[Acme App]\ncategory = Web\nhosts = acme.test *.cdn-acme.*\nnets = 10.1.0.0/16 2001:db8::/32\ntcp = 80 8000-8002\nudp=5000\n', 'f.txt');
+  assert.equal(e.length, 1);
+  assert.deepEqual(e[0]!.tcp, [
+    [80, 80],
+    [8000, 8002],
+  ]);
+  assert.deepEqual(e[0]!.hosts, ['acme.test', '*.cdn-acme.*']);
+  assert.throws(() => parseProtocolFile('category = Web\n', 'f.txt'), /f\.txt:1: .*before any/);
+  assert.throws(() => parseProtocolFile('[A]\ncolour = red\n', 'f.txt'), /f\.txt:2: unknown key/);
+  assert.throws(() => parseProtocolFile('[A]\ntcp = 70000\n', 'f.txt'), /bad port/);
+  assert.throws(() => parseProtocolFile('[A]\ntcp = 9-3\n', 'f.txt'), /bad port/);
+});
+
+test('catalog: host suffixes on label boundaries, globs, longest prefix, ports; later entries win', () => {
+  const c = new Catalog().add(
+    parseProtocolFile(
+      '[Video]\ncategory=Media\nhosts=video.test *googlevideo*\nnets=10.0.0.0/8 2001:db8::/32\nudp=4000-4002\n[Sub]\ncategory=Web\nhosts=a.video.test\nnets=10.1.0.0/16\n',
+    ),
+  );
+  assert.equal(c.byHost('video.test'), 'Video');
+  assert.equal(c.byHost('WWW.Video.Test.'), 'Video');
+  assert.equal(c.byHost('x.a.video.test'), 'Sub');
+  assert.equal(c.byHost('notvideo.test'), undefined);
+  assert.equal(c.byHost('r3.sn-4g5e.googlevideo.com'), 'Video');
+  const a = (s: string) => parseAddress(s)!;
+  assert.equal(c.byAddress(4, a('10.1.2.3').words), 'Sub');
+  assert.equal(c.byAddress(4, a('10.2.2.3').words), 'Video');
+  assert.equal(c.byAddress(4, a('11.0.0.1').words), undefined);
+  assert.equal(c.byAddress(6, a('2001:db8:1::1').words), 'Video');
+  assert.equal(c.byAddress(6, a('2001:db9::1').words), undefined);
+  assert.equal(c.byPort(17, 4001), 'Video');
+  assert.equal(c.byPort(6, 4001), undefined);
+  c.add(parseProtocolFile('[Mine]\ncategory=Game\nhosts=video.test\n'));
+  assert.equal(c.byHost('video.test'), 'Mine');
+  assert.equal(c.categoryOf('Mine'), 'Game');
+});
+
+test('addresses: IPv4, IPv6 forms, and non-addresses', () => {
+  assert.equal(parseAddress('1.2.3.4')!.words[0], 0x01020304);
+  assert.deepEqual([...parseAddress('::1')!.words], [0, 0, 0, 1]);
+  assert.deepEqual([...parseAddress('2001:db8::8:1')!.words], [0x20010db8, 0, 0, 0x00080001]);
+  for (const bad of ['1.2.3.256', '1:2:3', 'a::b::c', 'host.example', '']) assert.equal(parseAddress(bad), undefined, bad);
+});
+
+test('built-in protocol files all parse and give every name a category', () => {
+  const c = loadCatalog();
+  assert.ok(c.list().length > 30);
+  for (const p of c.list()) assert.ok(p.category !== undefined, `${p.name} (${p.source}) has no category`);
+});
+
+test('a TLS capture is classified by DPI, with a contract-shaped app field', async () => {
+  const recs = await flows(['--read', '../shared/corpus/ndpi/pcap/443-curl.pcap']);
+  const app = recs[0]!.app as Record<string, unknown>;
+  assert.equal(app.master, 'TLS');
+  assert.equal(app.confidence, 'dpi');
+  assert.deepEqual(Object.keys(app).slice(0, 3), ['protocol', 'master', 'app']);
+  for (const r of recs) assert.deepEqual(flowContractViolations(r), []);
+});
+
+test('--protos: a custom application by host name and by network is classified', async () => {
+  const protos = join(tmp, 'mine.txt');
+  writeFileSync(protos, '[NtopSite]\ncategory = Collaborative\nhosts = ntop.org\n\n[AcmeTelemetry]\ncategory = IoT-Scada\nnets = 10.9.9.0/24\nudp = 40000\n');
+  const byHost = await flows(['--read', '../shared/corpus/ndpi/pcap/443-curl.pcap', '--protos', protos]);
+  assert.deepEqual(byHost[0]!.app, { protocol: 'TLS.NtopSite', master: 'TLS', app: 'NtopSite', category: 'Collaborative', confidence: 'dpi' });
+  const cap = join(tmp, 'telemetry.pcap');
+  const pkt = ethernet({ etherType: 0x0800, payload: ipv4({ src: '10.0.0.5', dst: '10.9.9.7', proto: 17, payload: udp({ src: '10.0.0.5', dst: '10.9.9.7', sport: 51000, dport: 40000, payload: new Uint8Array([1, 2, 3, 4]) }) }) });
+  writeFileSync(cap, pcapFile([{ data: pkt, tsUs: 1_700_000_000_000_000 }]));
+  const byNet = await flows(['--read', cap, '--protos', protos]);
+  assert.deepEqual(byNet[0]!.app, { protocol: 'AcmeTelemetry', master: 'AcmeTelemetry', app: 'AcmeTelemetry', category: 'IoT-Scada', confidence: 'ip' });
+  const without = await flows(['--read', cap]);
+  assert.equal((without[0]!.app as { confidence: string }).confidence, 'unknown');
+  assert.equal((await flows(['--read', cap, '--no-classify']))[0]!.app, undefined);
+});
+
+test('--protos: a broken file is a usage error with file:line', async () => {
+  const bad = join(tmp, 'bad.txt');
+  writeFileSync(bad, '[X]\nports = 1\n');
+  let err = '';
+  const code = await main(['flows', '--read', '../shared/corpus/ndpi/pcap/443-curl.pcap', '--protos', bad], { stdout: () => undefined, stderr: (s) => (err += s), stderrIsTty: false });
+  assert.equal(code, 2);
+  assert.match(err, /bad\.txt:2: unknown key "ports"/);
+});
+
+test('DGA heuristic: machine-made names yes, ordinary names no', () => {
+  for (const h of ['xjwqkzvbtrhq.com', 'a8f3k2m9q1z7x.net', 'qwrtzpsdfghjkl.org']) assert.ok(looksLikeDga(h), h);
+  for (const h of ['www.google.com', 'facebook.com', 'api.dropboxapi.com', 'wikipedia.org', 'localhost', 'xn--bcher-kva.example']) assert.ok(!looksLikeDga(h), h);
+});

@@ -1,0 +1,118 @@
+/**
+ * The shape of a payload dissector: a small function that looks at the first payloads of a
+ * flow and says whether the flow speaks its protocol. The classifier runs every dissector that
+ * fits the flow's transport over the first packets of each direction, until one claims the
+ * flow, all have given up, or the flow's packet budget is spent (then DPI stops and the flow
+ * costs nothing more).
+ *
+ * Dissectors are hostile-input code: they read only within `[off, end)`, never throw on any
+ * bytes, and keep no view of `b` past the call.
+ */
+import type { Dir } from '../engine/consumer.js';
+
+/** Keep asking me about this flow's next payloads. */
+export const CONTINUE = 0;
+/** This flow is not my protocol: do not ask again. */
+export const REJECT = -1;
+/** This flow is my protocol (the dissector's own `name`). */
+export const MATCH = 1;
+
+/**
+ * A dissector's answer: CONTINUE, REJECT, MATCH, or the name of the protocol found when one
+ * dissector covers a family (e.g. `"SMBv1"` / `"SMBv23"`) — an nDPI protocol name.
+ */
+export type Verdict = typeof CONTINUE | typeof REJECT | typeof MATCH | string;
+
+/** What a dissector knows of the flow (the flow record's client and server). */
+export interface FlowInfo {
+  /** 6 TCP, 17 UDP, other IP protocol numbers for the rest. */
+  readonly transport: number;
+  readonly ipVersion: 4 | 6;
+  readonly clientPort: number;
+  readonly serverPort: number;
+  /** Four big-endian words each (IPv4 in word 0). */
+  readonly clientAddress: Uint32Array;
+  readonly serverAddress: Uint32Array;
+}
+
+/** One payload, as a dissector sees it. The object is reused: read it during the call. */
+export interface Payload {
+  readonly flow: FlowInfo;
+  /** 0 client → server, 1 server → client. */
+  readonly dir: Dir;
+  readonly b: Uint8Array;
+  readonly off: number;
+  readonly end: number;
+  /** 0 for the first payload of this direction, 1 for the next … */
+  readonly index: number;
+  /** Payloads seen in each direction so far, this one included. */
+  readonly packets: readonly [number, number];
+  /** TCP: stream bytes of this direction before `off` (0 for the stream's start); UDP: 0. */
+  readonly streamOffset: number;
+  /** Packet time, µs. */
+  readonly tsUs: number;
+  /** Names the flow's host (a NetBIOS name, an SSDP location host …) when no parser named one. */
+  host(name: string): void;
+}
+
+/**
+ * A payload dissector. `S` is its per-flow state (made only for flows it is tried on).
+ *
+ * @example
+ * ```ts
+ * export const redis: Dissector = {
+ *   name: 'Redis', transport: 'tcp',
+ *   inspect: (p) => (p.b[p.off] === 0x2a && p.end - p.off > 4 ? MATCH : REJECT),
+ * };
+ * ```
+ */
+export interface Dissector<S = unknown> {
+  /** nDPI's protocol name (see `sonda protocols`). */
+  readonly name: string;
+  /** Transports tried: `'tcp'`, `'udp'` or `'both'`. */
+  readonly transport: 'tcp' | 'udp' | 'both';
+  /** Optional cheap pre-check (ports, address family): false = never tried on this flow. */
+  accepts?(flow: FlowInfo): boolean;
+  /** Per-flow state, made when the dissector is first tried on a flow. */
+  state?(): S;
+  inspect(p: Payload, state: S): Verdict;
+}
+
+/** Reads a big-endian 16-bit value (callers check bounds). */
+export const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
+/** Reads a big-endian 32-bit value (callers check bounds). */
+export const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+/** Reads a little-endian 16-bit value. */
+export const u16le = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8);
+/** Reads a little-endian 32-bit value. */
+export const u32le = (b: Uint8Array, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+
+/** True when `b[off, end)` starts with the ASCII text `s`. */
+export function startsWith(b: Uint8Array, off: number, end: number, s: string): boolean {
+  if (end - off < s.length) return false;
+  for (let i = 0; i < s.length; i++) if (b[off + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** True when `b[off, end)` starts with `s`, ASCII letters compared case-insensitively. */
+export function startsWithNoCase(b: Uint8Array, off: number, end: number, s: string): boolean {
+  if (end - off < s.length) return false;
+  for (let i = 0; i < s.length; i++) if ((b[off + i]! | 0x20) !== (s.charCodeAt(i) | 0x20)) return false;
+  return true;
+}
+
+/** Index of the ASCII text `s` in `b[off, end)`, or -1. */
+export function indexOf(b: Uint8Array, off: number, end: number, s: string): number {
+  const n = s.length;
+  if (n === 0) return off;
+  const first = s.charCodeAt(0);
+  outer: for (let i = off; i + n <= end; i++) {
+    if (b[i] !== first) continue;
+    for (let j = 1; j < n; j++) if (b[i + j] !== s.charCodeAt(j)) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** True when the flow's server or client port is `port`. */
+export const onPort = (f: FlowInfo, port: number): boolean => f.serverPort === port || f.clientPort === port;

@@ -1,0 +1,157 @@
+/**
+ * Dissectors of the protocols Sonda also parses (HTTP, TLS, QUIC, DNS family, SSH, DHCP, NTP,
+ * mail, FTP, SIP): the same cheap probes the parsers start with, so a flow is named even when
+ * its parser is not loaded.
+ */
+import { probeDns } from '../../protocols/dns.js';
+import { probeHttp } from '../../protocols/http.js';
+import { probeImap } from '../../protocols/imap.js';
+import { probePop3 } from '../../protocols/pop3.js';
+import { probeQuic } from '../../protocols/quic.js';
+import { probeSip } from '../../protocols/sip.js';
+import { probeSmtp } from '../../protocols/smtp.js';
+import { probeSsh } from '../../protocols/ssh.js';
+import { probeTls } from '../../protocols/tls.js';
+import { CONTINUE, type Dissector, MATCH, onPort, REJECT, startsWith, u32 } from '../dissector.js';
+
+/** HTTP/1.x: a request line or a status line at the start of either direction. */
+export const http: Dissector = {
+  name: 'HTTP',
+  transport: 'tcp',
+  inspect(p) {
+    if (p.streamOffset !== 0) return REJECT;
+    if (!probeHttp(p.b, p.off, p.end)) return p.index === 0 && p.dir === 0 ? REJECT : CONTINUE;
+    // A proxy request names an absolute URI or asks for a tunnel.
+    if (p.dir === 0 && (startsWith(p.b, p.off, p.end, 'CONNECT ') || /^[A-Z]+ http:\/\//.test(headText(p.b, p.off, p.end)))) return 'HTTP_Proxy';
+    return MATCH;
+  },
+};
+
+function headText(b: Uint8Array, off: number, end: number): string {
+  let s = '';
+  for (let i = off; i < end && i < off + 24; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
+
+/** TLS (and SSL 2 hellos): a handshake record at the start of a direction. */
+export const tls: Dissector = {
+  name: 'TLS',
+  transport: 'tcp',
+  inspect(p) {
+    if (probeTls(p.b, p.off, p.end)) return MATCH;
+    // STARTTLS-style protocols speak text first: only the first payload decides alone.
+    return p.index === 0 && p.dir === 0 && p.streamOffset === 0 && !onPort(p.flow, 3389) ? REJECT : CONTINUE;
+  },
+};
+
+/** QUIC: an Initial (or a gQUIC public header) from the client. */
+export const quic: Dissector = {
+  name: 'QUIC',
+  transport: 'udp',
+  inspect(p) {
+    if (p.dir === 0 && probeQuic(p.b, p.off, p.end)) return MATCH;
+    return p.index >= 1 ? REJECT : CONTINUE;
+  },
+};
+
+/** DNS, mDNS and LLMNR by their ports, each message checked for shape. */
+export const dns: Dissector = {
+  name: 'DNS',
+  transport: 'both',
+  accepts: (f) => onPort(f, 53) || onPort(f, 5353) || onPort(f, 5355),
+  inspect(p) {
+    let off = p.off;
+    if (p.flow.transport === 6) {
+      if (p.streamOffset !== 0) return CONTINUE;
+      off += 2; // length prefix
+    }
+    if (!probeDns(p.b, off, p.end)) return p.index >= 1 ? REJECT : CONTINUE;
+    if (onPort(p.flow, 5353)) return 'MDNS';
+    if (onPort(p.flow, 5355)) return 'LLMNR';
+    return MATCH;
+  },
+};
+
+/** SSH: the identification banner. */
+export const ssh: Dissector = {
+  name: 'SSH',
+  transport: 'tcp',
+  inspect: (p) => (probeSsh(p.b, p.off, p.end) ? MATCH : p.streamOffset === 0 && p.index === 0 ? REJECT : CONTINUE),
+};
+
+/** DHCP: BOOTP with the DHCP magic cookie, on its ports. */
+export const dhcp: Dissector = {
+  name: 'DHCP',
+  transport: 'udp',
+  accepts: (f) => (f.clientPort === 67 || f.clientPort === 68) && (f.serverPort === 67 || f.serverPort === 68),
+  inspect: (p) => (p.end - p.off >= 240 && (p.b[p.off] === 1 || p.b[p.off] === 2) && u32(p.b, p.off + 236) === 0x63825363 ? MATCH : REJECT),
+};
+
+/** DHCPv6 on its ports: message types 1..13. */
+export const dhcpv6: Dissector = {
+  name: 'DHCPV6',
+  transport: 'udp',
+  accepts: (f) => (f.clientPort === 546 || f.clientPort === 547) && (f.serverPort === 546 || f.serverPort === 547),
+  inspect: (p) => (p.end - p.off >= 4 && p.b[p.off]! >= 1 && p.b[p.off]! <= 13 ? MATCH : REJECT),
+};
+
+/** NTP: version 1..4 and a mode, in a 48-byte (or longer) message on port 123. */
+export const ntp: Dissector = {
+  name: 'NTP',
+  transport: 'udp',
+  accepts: (f) => onPort(f, 123),
+  inspect(p) {
+    if (p.end - p.off < 48) return REJECT;
+    const v = (p.b[p.off]! >> 3) & 7;
+    return v >= 1 && v <= 4 ? MATCH : REJECT;
+  },
+};
+
+/** SMTP: the server's 220 greeting with an SMTP word, or the client's EHLO/HELO. */
+export const smtp: Dissector = {
+  name: 'SMTP',
+  transport: 'tcp',
+  inspect: (p) => (probeSmtp(p.dir, p.b, p.off, p.end) ? MATCH : p.index >= 1 ? REJECT : CONTINUE),
+};
+
+/** POP3: `+OK` greeting or a POP3 command. */
+export const pop3: Dissector = {
+  name: 'POP3',
+  transport: 'tcp',
+  inspect: (p) => (probePop3(p.dir, p.b, p.off, p.end) ? MATCH : p.index >= 1 ? REJECT : CONTINUE),
+};
+
+/** IMAP: `* OK` greeting or a tagged IMAP command. */
+export const imap: Dissector = {
+  name: 'IMAP',
+  transport: 'tcp',
+  inspect: (p) => (probeImap(p.dir, p.b, p.off, p.end) ? MATCH : p.index >= 1 ? REJECT : CONTINUE),
+};
+
+/** FTP control: a `220` greeting (with FTP in it, or on port 21) or USER/AUTH from the client. */
+export const ftp: Dissector = {
+  name: 'FTP_CONTROL',
+  transport: 'tcp',
+  inspect(p) {
+    const { b, off, end } = p;
+    if (p.streamOffset !== 0) return CONTINUE;
+    if (p.dir === 1 && startsWith(b, off, end, '220')) {
+      const line = headText(b, off, Math.min(end, off + 24)).toLowerCase();
+      return onPort(p.flow, 21) || line.includes('ftp') ? MATCH : CONTINUE;
+    }
+    if (p.dir === 0 && (startsWith(b, off, end, 'USER ') || startsWith(b, off, end, 'AUTH TLS') || startsWith(b, off, end, 'AUTH SSL'))) {
+      return onPort(p.flow, 21) ? MATCH : CONTINUE;
+    }
+    return p.index >= 1 ? REJECT : CONTINUE;
+  },
+};
+
+/** SIP: a request or status line of SIP/2.0. */
+export const sip: Dissector = {
+  name: 'SIP',
+  transport: 'both',
+  inspect: (p) => (probeSip(p.b, p.off, p.end) ? MATCH : p.index >= 1 ? REJECT : CONTINUE),
+};
+
+/** The core dissectors, most specific first (DNS on its ports before anything on 53). */
+export const CORE_DISSECTORS: readonly Dissector[] = [dns, dhcp, dhcpv6, ntp, tls, http, ssh, smtp, pop3, imap, ftp, quic, sip];
