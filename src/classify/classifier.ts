@@ -176,7 +176,10 @@ export class Classifier {
     const c = this.catalog;
     const ipApp = c.byAddress(s.ipVersion, s.serverAddress) ?? c.byAddress(s.ipVersion, s.clientAddress);
     const cached = this.cache.size === 0 ? undefined : (this.cache.lookup(s.ipVersion, s.serverAddress) ?? this.cache.lookup(s.ipVersion, s.clientAddress));
-    return new ClassifyFlow(s, candidates, ipApp, cached);
+    const st = new ClassifyFlow(s, candidates, ipApp, cached);
+    // Announced by a control flow (FTP PORT/PASV, SDP media): named by the announcement.
+    if (s.expected !== undefined) st.verdict = s.expected.name;
+    return st;
   }
 
   private payload(st: ClassifyFlow, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void {

@@ -47,6 +47,44 @@ export interface FlowStart {
    * of the flow, not only what the record needs.
    */
   readonly events: boolean;
+  /** The flow's number: its `flow_id` is the engine's prefix followed by this number. */
+  readonly serial: number;
+  /**
+   * True when someone wants transactions as they happen (plugins): a parser then calls
+   * `publish` at each one, not only returns them from `events` at the flow's end.
+   */
+  readonly live: boolean;
+  /** Hands a transaction of flow `flow` (the `flow` handle above) to live listeners, now. */
+  readonly publish: (flow: number, event: EventFields) => void;
+  /**
+   * Announces a flow to come (an FTP data connection, an RTP stream from SDP): when a flow
+   * with that endpoint starts before the expectation expires, it is named `name` and linked
+   * to flow `flow` (the announcing one).
+   */
+  readonly expect: (flow: number, expectation: Expectation) => void;
+  /** This flow was announced by an earlier flow (see `expect`). */
+  readonly expected: ExpectedFlow | undefined;
+}
+
+/** A flow announced by another (see `FlowStart.expect`). */
+export interface Expectation {
+  /** nDPI's name for the flow to come: `FTP_DATA`, `RTP` … */
+  readonly name: string;
+  /** 6 TCP, 17 UDP. */
+  readonly protocol: number;
+  /** The address that will be connected to (text); absent: either address of the announcing flow. */
+  readonly address?: string;
+  /** The port that will be connected to. */
+  readonly port: number;
+  /** How long the announcement holds, in packet time (µs). Default 120 s. */
+  readonly ttlUs?: number;
+}
+
+/** What a flow knows of the flow that announced it. */
+export interface ExpectedFlow {
+  readonly name: string;
+  /** `flow_id` of the announcing flow. */
+  readonly parentFlowId: string;
 }
 
 /**

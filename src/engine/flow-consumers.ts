@@ -4,7 +4,8 @@ import type { WeirdCounters } from '../decode/weirds.js';
 import { KEY_WORDS } from '../flow/flow-key.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits, type ReassemblyStats, TcpStream } from '../reassembly/tcp-reassembler.js';
-import { type Consumer, type Dir, type EventFields, type FlowStart, NO_FIELDS, type RecordFields } from './consumer.js';
+import { type Consumer, type Dir, type EventFields, type Expectation, type ExpectedFlow, type FlowStart, NO_FIELDS, type RecordFields } from './consumer.js';
+import { ExpectationTable } from './expectations.js';
 
 /** Flow bits (in `FlowTable.bits`) owned by this module. */
 export const BIT_FOLLOWED = 0x04; // some consumer accepted the flow: `close` is due at its end
@@ -23,7 +24,12 @@ interface Follow {
   wantsStreams: boolean;
   /** Sequence numbers of the SYNs seen before the streams exist, per direction (-1: none). */
   readonly syn: [number, number];
+  /** The flow was announced by another (FTP data, RTP from SDP). */
+  readonly expected: ExpectedFlow | undefined;
 }
+
+/** Receives transactions as parsers publish them (see `FlowStart.publish`). */
+export type MessageHandler = (flow: number, event: EventFields) => void;
 
 /** Counters of the consumer stage. */
 export interface ConsumerStats {
@@ -75,6 +81,12 @@ export class FlowConsumers {
     reassembly: { delivered: 0, duplicateBytes: 0, inconsistentOverlaps: 0, gaps: 0, gapBytes: 0, limitFlushes: 0 },
   };
   private readonly follows = new Map<number, Follow>();
+  /** Flows announced by flows (FTP PORT/PASV, SDP media). */
+  readonly expectations = new ExpectationTable();
+  /** Set by the engine when someone wants transactions as they happen. */
+  onMessage: MessageHandler | null = null;
+  private table: FlowTable | null = null;
+  private nowUs = 0;
   private readonly hasStream: boolean[];
   private readonly weirdByName: (name: string) => void;
   private readonly start: { -readonly [K in keyof FlowStart]: FlowStart[K] };
@@ -98,12 +110,36 @@ export class FlowConsumers {
       tsUs: 0,
       weird: this.weirdByName,
       events: false,
+      serial: 0,
+      live: false,
+      publish: (f, ev) => this.onMessage?.(f, ev),
+      expect: (f, e) => this.expect(f, e),
+      expected: undefined,
     };
   }
 
   /** Set when the engine gets an event listener: parsers then read every transaction. */
   set eventsWanted(on: boolean) {
     this.start.events = on;
+  }
+
+  /** Set when the engine gets a message listener: parsers then publish transactions as they happen. */
+  set liveWanted(on: boolean) {
+    this.start.live = on;
+    if (on) this.start.events = true;
+  }
+
+  /** The flow ids' prefix (the engine's), for links between flows. */
+  flowIdPrefix = '';
+
+  private expect(f: number, e: Expectation): void {
+    const t = this.table;
+    if (t === null || !this.follows.has(f)) return;
+    const base = f * KEY_WORDS;
+    const version = (t.keys[base + 9]! & 0x100) !== 0 ? 6 : 4;
+    const a = { version, words: t.keys.slice(base, base + 4) } as const;
+    const b = { version, words: t.keys.slice(base + 4, base + 8) } as const;
+    this.expectations.add(e, this.flowIdPrefix + t.serial[f]!, this.nowUs, [a, b]);
   }
 
   get empty(): boolean {
@@ -130,6 +166,10 @@ export class FlowConsumers {
       start.serverAddress[w] = keys[sa + w]!;
     }
     start.vlan = (keys[base + 9]! >>> 12) - 1;
+    start.serial = t.serial[f]!;
+    this.table = t;
+    this.nowUs = tsUs;
+    start.expected = this.expectations.size === 0 ? undefined : this.expectations.match(d.l4Proto, start.ipVersion, start.serverAddress, start.serverPort, start.clientAddress, start.clientPort, tsUs);
     start.tsUs = tsUs;
     let follow: Follow | undefined;
     let streams = false;
@@ -150,6 +190,7 @@ export class FlowConsumers {
         streams: null,
         wantsStreams: false,
         syn: [-1, -1],
+        expected: start.expected,
       };
       follow.states[i] = state;
       follow.active[i] = true;
@@ -167,6 +208,7 @@ export class FlowConsumers {
   packet(t: FlowTable, f: number, d: PacketDecoder, dir: Dir, tsUs: number): void {
     const follow = this.follows.get(f);
     if (follow === undefined) return;
+    this.nowUs = tsUs;
     if (d.l4Proto === IpProto.Tcp) {
       if (follow.wantsStreams && d.tcpValid) {
         let streams = follow.streams;
@@ -202,6 +244,7 @@ export class FlowConsumers {
       follow.streams[1].finish();
     }
     const fields: RecordFields = {};
+    if (events !== undefined && follow.expected !== undefined) events.push({ type: 'flow_link', protocol: follow.expected.name, parent_flow_id: follow.expected.parentFlowId });
     for (let i = 0; i < this.consumers.length; i++) {
       const state = follow.states[i];
       if (state === undefined) continue;

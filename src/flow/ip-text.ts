@@ -27,3 +27,34 @@ export function ipv6Text(w0: number, w1: number, w2: number, w3: number): string
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
+
+/** Parses an address into four big-endian words (IPv4 in word 0); undefined when not an address. */
+export function parseAddress(text: string): { version: 4 | 6; words: Uint32Array } | undefined {
+  const words = new Uint32Array(4);
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(text)) {
+    const p = text.split('.').map(Number);
+    if (p.some((x) => x > 255)) return undefined;
+    words[0] = ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+    return { version: 4, words };
+  }
+  if (!text.includes(':')) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = parse(halves[0]!);
+  const tail = halves.length === 2 ? parse(halves[1]!) : [];
+  if (!head || !tail) return undefined;
+  const fill = 8 - head.length - tail.length;
+  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined;
+  const g = [...head, ...new Array<number>(fill).fill(0), ...tail];
+  for (let w = 0; w < 4; w++) words[w] = ((g[2 * w]! << 16) | g[2 * w + 1]!) >>> 0;
+  return { version: 6, words };
+}

@@ -275,7 +275,7 @@ describe('parseDhcp: crafted messages', () => {
 // ---- state and consumer -----------------------------------------------------------------------
 
 function flowStart(o: Partial<FlowStart> = {}): FlowStart {
-  return { flow: 1, ipVersion: 4, protocol: 17, clientPort: 68, serverPort: 67, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, weird: () => undefined, events: false, ...o };
+  return { flow: 1, ipVersion: 4, protocol: 17, clientPort: 68, serverPort: 67, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, serial: 0, live: false, publish: () => undefined, expect: () => undefined, expected: undefined, weird: () => undefined, events: false, ...o };
 }
 
 describe('DhcpState and dhcpConsumer', () => {

@@ -764,6 +764,9 @@ export class DnsFlowState {
     if (++this.failures >= this.limits.maxFailures) this.gaveUp = true;
   }
 
+  /** Called with each transaction as its response is read (live listeners). */
+  onAnswer: ((tx: DnsTransaction) => void) | null = null;
+
   private message(b: Uint8Array, off: number, end: number, tsUs: number): void {
     const m = parseDnsMessage(b, off, end, this.weird, this.limits);
     if (m === undefined) {
@@ -794,6 +797,7 @@ export class DnsFlowState {
     if (tx !== undefined) {
       tx.rcode = rcodeName(m.rcode);
       for (const a of m.answers) tx.answers.push(a.data);
+      this.onAnswer?.(tx);
     }
     if (m.rcode === 0 && m.opcode === 0) this.learn(m);
   }

@@ -164,20 +164,28 @@ export class FtpState {
     if (dir === 1) this.multiline = 0;
   }
 
+  /** Called with each data endpoint announced (the engine's expectation table links the data flow). */
+  onEndpoint: ((e: FtpDataExpectation) => void) | null = null;
+  /** Called with each client command as it is read (verb, argument; PASS's argument hidden). */
+  onCommand: ((verb: string, arg: string, tsUs: number) => void) | null = null;
+
   private endpoint(e: FtpDataExpectation | undefined, bad: string): void {
     if (e === undefined) this.weird(bad);
-    else if (this.expectations.length < this.limits.maxEndpoints) this.expectations.push(e);
+    else if (this.expectations.length < this.limits.maxEndpoints) {
+      this.expectations.push(e);
+      this.onEndpoint?.(e);
+    }
   }
 
   /** One complete line. */
   line(dir: Dir, line: string, tsUs: number): void {
     if (line === '') return;
     this.firstUs ??= tsUs;
-    if (dir === 0) this.command(line);
+    if (dir === 0) this.command(line, tsUs);
     else this.reply(line);
   }
 
-  private command(line: string): void {
+  private command(line: string, tsUs: number): void {
     const sp = line.indexOf(' ');
     const verb = (sp < 0 ? line : line.slice(0, sp)).trim().toUpperCase();
     const arg = sp < 0 ? '' : line.slice(sp + 1).trim();
@@ -185,6 +193,7 @@ export class FtpState {
     this.commandCount++;
     if (this.commands.length < this.limits.maxCommands) this.commands.push(verb === 'PASS' ? 'PASS ****' : arg === '' ? verb : `${verb} ${arg}`);
     else if (this.commandCount === this.limits.maxCommands + 1) this.weird('ftp_too_many_commands');
+    this.onCommand?.(verb, verb === 'PASS' ? '****' : arg, tsUs);
     switch (verb) {
       case 'USER':
         this.user ??= arg;
@@ -237,10 +246,25 @@ export function ftpEvent(st: FtpState): EventFields | undefined {
   return ev;
 }
 
-/** FTP control on TCP port 21: one `ftp` event per connection; only when events are listened to. */
+/**
+ * FTP control on TCP port 21: one `ftp` event per connection; announces each data connection
+ * to the engine (so the data flow is named FTP_DATA and linked), and with live listeners
+ * publishes each command as an `ftp_command` message.
+ */
 export const ftpConsumer: Consumer<FtpState> = {
   name: 'ftp',
-  open: (s: FlowStart) => (s.events && s.protocol === 6 && s.serverPort === FTP_PORT ? new FtpState(s.weird) : undefined),
+  open(s: FlowStart) {
+    if (s.protocol !== 6 || s.serverPort !== FTP_PORT) return undefined;
+    const st = new FtpState(s.weird);
+    const flow = s.flow;
+    const expect = s.expect;
+    st.onEndpoint = (e) => expect(flow, { name: 'FTP_DATA', protocol: 6, address: e.address, port: e.port });
+    if (s.live) {
+      const publish = s.publish;
+      st.onCommand = (verb, arg, tsUs) => publish(flow, { type: 'ftp_command', ts: Math.round(tsUs) / 1e6, command: verb, ...(arg !== '' ? { arg } : {}) });
+    }
+    return st;
+  },
   stream: (st, dir, b, off, end, tsUs) => st.stream(dir, b, off, end, tsUs),
   gap: (st, dir) => st.gap(dir),
   events(st) {

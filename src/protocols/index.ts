@@ -5,7 +5,7 @@
 import type { Consumer, EventFields, FlowStart, RecordFields } from '../engine/consumer.js';
 import { type DhcpState, dhcpConsumer } from './dhcp.js';
 import { ftpConsumer } from './ftp.js';
-import { DnsFlowState, DnsPort } from './dns.js';
+import { DnsFlowState, DnsPort, type DnsTransaction } from './dns.js';
 import { type HttpTransaction, HttpParser, probeHttp } from './http.js';
 import { type NtpState, ntpConsumer } from './ntp.js';
 import { type ProbedFlow, probedTcpConsumer } from './probed.js';
@@ -51,7 +51,12 @@ export const dnsConsumer: Consumer<DnsFlow> = {
   name: 'dns',
   open(s: FlowStart) {
     if ((s.protocol !== 17 && s.protocol !== 6) || !(DNS_PORTS.has(s.serverPort) || DNS_PORTS.has(s.clientPort))) return undefined;
-    return { dns: new DnsFlowState(s.weird), events: s.events };
+    const dns = new DnsFlowState(s.weird);
+    if (s.live) {
+      const { publish, flow } = s;
+      dns.onAnswer = (tx) => publish(flow, dnsEvent(tx));
+    }
+    return { dns, events: s.events };
   },
   datagram: (st, dir, b, off, end, tsUs) => st.dns.datagram(dir, b, off, end, tsUs),
   stream: (st, dir, b, off, end, tsUs) => st.dns.data(dir, b, off, end, tsUs),
@@ -64,11 +69,13 @@ export const dnsConsumer: Consumer<DnsFlow> = {
     fields.dns = dns;
     setHost(fields, dns.query);
   },
-  events: (st) =>
-    st.dns
-      .transactions()
-      .map((t) => ({ type: 'dns', ...defined({ id: t.id, query: t.query, qtype: t.qtype, rcode: t.rcode, answers: t.answers.length > 0 ? t.answers : undefined, latency_ms: t.latencyUs === undefined ? undefined : t.latencyUs / 1000 }) })),
+  events: (st) => st.dns.transactions().map(dnsEvent),
 };
+
+/** A DNS transaction as an event. */
+function dnsEvent(t: DnsTransaction): EventFields {
+  return { type: 'dns', ...defined({ id: t.id, query: t.query, qtype: t.qtype, rcode: t.rcode, answers: t.answers.length > 0 ? t.answers.slice() : undefined, latency_ms: t.latencyUs === undefined ? undefined : t.latencyUs / 1000 }) };
+}
 
 /**
  * Ports where TLS follows a plaintext dialogue (STARTTLS in SMTP, POP3, IMAP, FTP, XMPP, LDAP;
@@ -106,6 +113,9 @@ interface HttpFlow {
   /** Someone listens to events: read every transaction. */
   readonly events: boolean;
   readonly weird: (name: string) => void;
+  /** Live listeners: each transaction is published as it completes. */
+  readonly publish: ((flow: number, ev: EventFields) => void) | null;
+  readonly flow: number;
 }
 
 /** An HTTP transaction as an event. */
@@ -137,7 +147,7 @@ function httpEvent(tx: HttpTransaction): EventFields {
 /** HTTP/1.x: `http` (first transaction: method, url, host, status, user_agent, content_type, server) and `host`. */
 export const httpConsumer: Consumer<HttpFlow> = {
   name: 'http',
-  open: (s) => (s.protocol === 6 ? { parser: null, decided: false, complete: false, events: s.events, weird: s.weird } : undefined),
+  open: (s) => (s.protocol === 6 ? { parser: null, decided: false, complete: false, events: s.events, weird: s.weird, publish: s.live ? s.publish : null, flow: s.flow } : undefined),
   stream(st, dir, b, off, end, tsUs) {
     if (!st.decided) {
       st.decided = true;
@@ -146,6 +156,7 @@ export const httpConsumer: Consumer<HttpFlow> = {
         st.parser = new HttpParser(st.weird, undefined, {
           onTransaction: (tx) => {
             if (tx.method && tx.status !== undefined) st.complete = true;
+            st.publish?.(st.flow, httpEvent(tx));
           },
         });
       }

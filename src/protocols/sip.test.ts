@@ -197,10 +197,12 @@ describe('sip message', () => {
     on.datagram(1, o, 0, o.length, 1);
     assert.equal(on.messages.length, 1);
   });
-  test('open: UDP/TCP only, only with events', () => {
+  test('open: UDP/TCP only; other ports than SIP only with events', () => {
     const s = { protocol: 17, events: true, serverPort: 5060, clientPort: 5060, weird: () => {} } as unknown as FlowStart;
     assert.ok(sipConsumer.open(s) instanceof SipState);
-    assert.equal(sipConsumer.open({ ...s, events: false }), undefined);
+    assert.ok(sipConsumer.open({ ...s, events: false }) instanceof SipState, 'SIP port: followed for media announcements');
+    assert.equal(sipConsumer.open({ ...s, events: false, serverPort: 7000, clientPort: 7001 }), undefined);
+    assert.ok(sipConsumer.open({ ...s, serverPort: 7000, clientPort: 7001 }) instanceof SipState);
     assert.equal(sipConsumer.open({ ...s, protocol: 1 }), undefined);
   });
 });

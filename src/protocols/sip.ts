@@ -462,6 +462,11 @@ export class SipState {
     this.gapped[dir] = true;
   }
 
+  /** Called with each media endpoint announced (the engine's expectation table links the RTP flow). */
+  onMedia: ((e: SipMediaExpectation) => void) | null = null;
+  /** Called with each message as it is read (live listeners). */
+  onMessage: ((m: SipMessage) => void) | null = null;
+
   private add(msg: string, dir: Dir, tsUs: number): void {
     if (this.messages.length >= this.limits.maxMessages) {
       this.weird('sip_too_many_messages');
@@ -471,12 +476,15 @@ export class SipState {
     const m = parseSipMessage(msg, dir, tsUs, this.weird, this.limits);
     if (m === undefined) return;
     this.messages.push(m);
+    this.onMessage?.(m);
     if (m.sdp === undefined || m.call_id === undefined) return;
     for (const media of m.sdp.media) {
       if (media.address === undefined || media.port === 0) continue;
       if (this.expectations.some((e) => e.address === media.address && e.port === media.port && e.call_id === m.call_id)) continue;
       if (this.expectations.length >= this.limits.maxExpectations) break;
-      this.expectations.push({ address: media.address, port: media.port, call_id: m.call_id, media: media.media });
+      const e = { address: media.address, port: media.port, call_id: m.call_id, media: media.media };
+      this.expectations.push(e);
+      this.onMedia?.(e);
     }
   }
 }
@@ -509,14 +517,27 @@ export function sipEvent(m: SipMessage): EventFields {
 }
 
 /**
- * SIP on UDP/TCP 5060/5061, or any UDP/TCP flow whose first payload is a SIP start line:
- * one `sip` event per message. Follows flows only when events are listened to.
+ * SIP on UDP/TCP 5060/5061, or (when events are listened to) any UDP/TCP flow whose first
+ * payload is a SIP start line: one `sip` event per message; media announced in SDP bodies go
+ * to the engine's expectation table (the RTP flows are named and linked to the call's flow).
  */
 export const sipConsumer: Consumer<SipState> = {
   name: 'sip',
   open(s: FlowStart) {
-    if (!s.events || (s.protocol !== 17 && s.protocol !== 6)) return undefined;
-    return new SipState(s.weird, SIP_PORTS.has(s.serverPort) || SIP_PORTS.has(s.clientPort));
+    if (s.protocol !== 17 && s.protocol !== 6) return undefined;
+    const onPort = SIP_PORTS.has(s.serverPort) || SIP_PORTS.has(s.clientPort);
+    if (!s.events && !onPort) return undefined;
+    const st = new SipState(s.weird, onPort);
+    const flow = s.flow;
+    const expect = s.expect;
+    st.onMedia = (e) => {
+      if (e.media === 'audio' || e.media === 'video') expect(flow, { name: 'RTP', protocol: 17, address: e.address, port: e.port });
+    };
+    if (s.live) {
+      const publish = s.publish;
+      st.onMessage = (m) => publish(flow, sipEvent(m));
+    }
+    return st;
   },
   datagram: (st, dir, b, off, end, tsUs) => st.datagram(dir, b, off, end, tsUs),
   stream: (st, dir, b, off, end, tsUs) => st.stream(dir, b, off, end, tsUs),

@@ -409,7 +409,7 @@ describe('SshParser: crafted messages', () => {
 
 function flowStart(o: Partial<FlowStart> & { weirds?: string[] } = {}): FlowStart {
   const weirds = o.weirds ?? [];
-  return { flow: 1, ipVersion: 4, protocol: 6, clientPort: 50000, serverPort: 22, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, weird: (n) => weirds.push(n), events: false, ...o };
+  return { flow: 1, ipVersion: 4, protocol: 6, clientPort: 50000, serverPort: 22, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, serial: 0, live: false, publish: () => undefined, expect: () => undefined, expected: undefined, weird: (n) => weirds.push(n), events: false, ...o };
 }
 
 describe('sshConsumer', () => {
