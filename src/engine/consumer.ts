@@ -8,6 +8,7 @@
  * consumer that follows them has a `stream` handler, and stops when all of them are done.
  */
 
+import type { PacketDecoder } from '../decode/decoder.js';
 import { ipv4Text, ipv6Text } from '../flow/ip-text.js';
 
 /** An address as `FlowStart` gives it (four big-endian words) in the contract's text form. */
@@ -64,6 +65,8 @@ export interface FlowStart {
   readonly expect: (flow: number, expectation: Expectation) => void;
   /** This flow was announced by an earlier flow (see `expect`). */
   readonly expected: ExpectedFlow | undefined;
+  /** The flow's first packet, decoded (for filters): valid during `open` only. */
+  readonly packet: PacketDecoder;
 }
 
 /** A flow announced by another (see `FlowStart.expect`). */
@@ -123,6 +126,11 @@ export interface Consumer<S = unknown> {
   stream?(state: S, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void;
   /** A hole in one direction's TCP stream. */
   gap?(state: S, dir: Dir, bytes: number): void;
+  /**
+   * Every packet of the flow (before its payload goes to `stream` or `datagram`), decoded;
+   * `d` is only valid during the call. Costs nothing for consumers that leave it out.
+   */
+  packet?(state: S, dir: Dir, d: PacketDecoder, tsUs: number): void;
   /** A UDP (or other non-TCP) payload; `b` is only valid during the call. */
   datagram?(state: S, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void;
   /** True when the consumer wants nothing more of this flow (the engine stops feeding it). */

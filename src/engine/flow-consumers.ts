@@ -88,6 +88,8 @@ export class FlowConsumers {
   private table: FlowTable | null = null;
   private nowUs = 0;
   private readonly hasStream: boolean[];
+  /** Some consumer reads whole packets (`packet` hook). */
+  private readonly anyPacket: boolean;
   private readonly weirdByName: (name: string) => void;
   private readonly start: { -readonly [K in keyof FlowStart]: FlowStart[K] };
 
@@ -97,6 +99,7 @@ export class FlowConsumers {
     private readonly limits: ReassemblyLimits = DEFAULT_REASSEMBLY_LIMITS,
   ) {
     this.hasStream = consumers.map((c) => c.stream !== undefined);
+    this.anyPacket = consumers.some((c) => c.packet !== undefined);
     this.weirdByName = (name) => weirds.hitName(name);
     this.start = {
       flow: 0,
@@ -115,6 +118,7 @@ export class FlowConsumers {
       publish: (f, ev) => this.onMessage?.(f, ev),
       expect: (f, e) => this.expect(f, e),
       expected: undefined,
+      packet: null as unknown as PacketDecoder,
     };
   }
 
@@ -167,6 +171,7 @@ export class FlowConsumers {
     }
     start.vlan = (keys[base + 9]! >>> 12) - 1;
     start.serial = t.serial[f]!;
+    start.packet = d;
     this.table = t;
     this.nowUs = tsUs;
     start.expected = this.expectations.size === 0 ? undefined : this.expectations.match(d.l4Proto, start.ipVersion, start.serverAddress, start.serverPort, start.clientAddress, start.clientPort, tsUs);
@@ -209,6 +214,7 @@ export class FlowConsumers {
     const follow = this.follows.get(f);
     if (follow === undefined) return;
     this.nowUs = tsUs;
+    if (this.anyPacket) this.deliverPacket(follow, dir, d, tsUs);
     if (d.l4Proto === IpProto.Tcp) {
       if (follow.wantsStreams && d.tcpValid) {
         let streams = follow.streams;
@@ -292,6 +298,23 @@ export class FlowConsumers {
         if (kind === Delivery.Stream) c.stream?.(state, dir, b, off, end, tsUs);
         else if (kind === Delivery.Datagram) c.datagram?.(state, dir, b, off, end, tsUs);
         else c.gap?.(state, dir, end);
+        if (c.done?.(state)) this.retire(follow, i);
+      } catch (e) {
+        this.failed(c, e);
+        this.retire(follow, i);
+      }
+    }
+  }
+
+  /** The whole packet to each consumer still fed that reads packets. */
+  private deliverPacket(follow: Follow, dir: Dir, d: PacketDecoder, tsUs: number): void {
+    for (let i = 0; i < this.consumers.length; i++) {
+      if (!follow.active[i]) continue;
+      const c = this.consumers[i]!;
+      if (c.packet === undefined) continue;
+      const state = follow.states[i];
+      try {
+        c.packet(state, dir, d, tsUs);
         if (c.done?.(state)) this.retire(follow, i);
       } catch (e) {
         this.failed(c, e);

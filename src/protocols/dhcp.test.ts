@@ -4,6 +4,7 @@
  * state and the consumer, directly and through the engine; nDPI's captures through the real
  * engine, compared with nDPI's expected flows (DHCP found, `host`); tcpdump's captures crash-free.
  */
+import { testFlowStart } from '../testing/flow-start.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -275,7 +276,7 @@ describe('parseDhcp: crafted messages', () => {
 // ---- state and consumer -----------------------------------------------------------------------
 
 function flowStart(o: Partial<FlowStart> = {}): FlowStart {
-  return { flow: 1, ipVersion: 4, protocol: 17, clientPort: 68, serverPort: 67, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, serial: 0, live: false, publish: () => undefined, expect: () => undefined, expected: undefined, weird: () => undefined, events: false, ...o };
+  return testFlowStart({ flow: 1, protocol: 17, clientPort: 68, serverPort: 67, weird: () => undefined, events: false, ...o });
 }
 
 describe('DhcpState and dhcpConsumer', () => {

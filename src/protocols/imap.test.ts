@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { testFlowStart } from '../testing/flow-start.js';
 import { describe, test } from 'node:test';
 import type { Dir, EventFields, FlowStart } from '../engine/consumer.js';
 import { ImapParser, imapArgs, imapConsumer, imapEvents } from './imap.js';
@@ -132,7 +133,7 @@ describe('imap: dialogue', () => {
   });
 
   test('consumer: open only when events are listened to', () => {
-    const start = (events: boolean): FlowStart => ({ flow: 0, ipVersion: 4, protocol: 6, clientPort: 40000, serverPort: 143, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, serial: 0, live: false, publish: () => undefined, expect: () => undefined, expected: undefined, weird: () => undefined, events });
+    const start = (events: boolean): FlowStart => (testFlowStart({ flow: 0, protocol: 6, clientPort: 40000, serverPort: 143, weird: () => undefined, events }));
     assert.equal(imapConsumer.open(start(false)), undefined);
     assert.notEqual(imapConsumer.open(start(true)), undefined);
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { testFlowStart } from '../testing/flow-start.js';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -121,7 +122,7 @@ describe('pop3: dialogue', () => {
   });
 
   test('consumer: open only when events are listened to', () => {
-    const start = (events: boolean): FlowStart => ({ flow: 0, ipVersion: 4, protocol: 6, clientPort: 40000, serverPort: 110, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, serial: 0, live: false, publish: () => undefined, expect: () => undefined, expected: undefined, weird: () => undefined, events });
+    const start = (events: boolean): FlowStart => (testFlowStart({ flow: 0, protocol: 6, clientPort: 40000, serverPort: 110, weird: () => undefined, events }));
     assert.equal(pop3Consumer.open(start(false)), undefined);
     assert.notEqual(pop3Consumer.open(start(true)), undefined);
   });

@@ -5,6 +5,7 @@
  * weirds, never a throw); then nDPI's captures through the real engine, compared field by
  * field with nDPI's expected QUIC flows, and tcpdump's captures for crash-freedom.
  */
+import { testFlowStart } from '../testing/flow-start.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -633,14 +634,14 @@ describe('quicConsumer', () => {
     const { records } = runEngine([udpFrame(5353, 53, dns), udpFrame(53, 5353, dns, '10.0.0.2', '10.0.0.1')]);
     assert.equal(records.length, 1);
     assert.deepEqual([records[0]!.tls, records[0]!.host, records[0]!.http], [undefined, undefined, undefined]);
-    const st = quicConsumer.open({ flow: 0, ipVersion: 4, protocol: 17, clientPort: 1, serverPort: 2, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, serial: 0, live: false, publish: () => undefined, expect: () => undefined, expected: undefined, weird: () => undefined, events: false })!;
+    const st = quicConsumer.open(testFlowStart({ flow: 0, protocol: 17, clientPort: 1, serverPort: 2, weird: () => undefined, events: false }))!;
     quicConsumer.datagram!(st, 0, dns, 0, dns.length, 0);
     assert.ok(quicConsumer.done!(st));
-    assert.equal(quicConsumer.open({ flow: 0, ipVersion: 4, protocol: 6, clientPort: 1, serverPort: 2, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, serial: 0, live: false, publish: () => undefined, expect: () => undefined, expected: undefined, weird: () => undefined, events: false }), undefined, 'TCP: not followed');
+    assert.equal(quicConsumer.open(testFlowStart({ flow: 0, protocol: 6, clientPort: 1, serverPort: 2, weird: () => undefined, events: false })), undefined, 'TCP: not followed');
   });
 
   test('close keeps a host and an http object set by an earlier consumer', () => {
-    const st: QuicFlow = quicConsumer.open({ flow: 0, ipVersion: 4, protocol: 17, clientPort: 1, serverPort: 443, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, serial: 0, live: false, publish: () => undefined, expect: () => undefined, expected: undefined, weird: () => undefined, events: false })!;
+    const st: QuicFlow = quicConsumer.open(testFlowStart({ flow: 0, protocol: 17, clientPort: 1, serverPort: 443, weird: () => undefined, events: false }))!;
     const pkt = padded(initial(cryptoFrame(0, clientHello({ sni: 'late.example', ua: UA }))));
     quicConsumer.datagram!(st, 0, pkt, 0, pkt.length, 0);
     assert.ok(quicConsumer.done!(st));

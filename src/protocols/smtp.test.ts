@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { testFlowStart } from '../testing/flow-start.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -225,7 +226,7 @@ describe('smtp: dialogue', () => {
   });
 
   test('consumer: open only when events are listened to', () => {
-    const start = (events: boolean, serverPort = 25): FlowStart => ({ flow: 0, ipVersion: 4, protocol: 6, clientPort: 40000, serverPort, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, serial: 0, live: false, publish: () => undefined, expect: () => undefined, expected: undefined, weird: () => undefined, events });
+    const start = (events: boolean, serverPort = 25): FlowStart => testFlowStart({ protocol: 6, clientPort: 40000, serverPort, events });
     assert.equal(smtpConsumer.open(start(false)), undefined);
     const st = smtpConsumer.open(start(true, 8025))!;
     const b = Buffer.from('220 mail.example ESMTP ready\r\n');

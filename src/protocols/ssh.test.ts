@@ -4,6 +4,7 @@
  * engine; nDPI's captures through the real engine, compared with nDPI's expected flows (host,
  * HASSH); tcpdump's SSH capture against Wireshark's HASSH; every tcpdump capture crash-free.
  */
+import { testFlowStart } from '../testing/flow-start.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -409,7 +410,7 @@ describe('SshParser: crafted messages', () => {
 
 function flowStart(o: Partial<FlowStart> & { weirds?: string[] } = {}): FlowStart {
   const weirds = o.weirds ?? [];
-  return { flow: 1, ipVersion: 4, protocol: 6, clientPort: 50000, serverPort: 22, tsUs: 0, clientAddress: new Uint32Array(4), serverAddress: new Uint32Array(4), vlan: -1, serial: 0, live: false, publish: () => undefined, expect: () => undefined, expected: undefined, weird: (n) => weirds.push(n), events: false, ...o };
+  return testFlowStart({ flow: 1, protocol: 6, clientPort: 50000, serverPort: 22, weird: (n) => weirds.push(n), events: false, ...o });
 }
 
 describe('sshConsumer', () => {
