@@ -24,6 +24,8 @@ export interface ReadCaptureOptions {
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
   /** Read size in bytes for files (default 4 MiB): bigger reads mean fewer records straddling reads. */
   highWaterMark?: number;
+  /** How a stream source is named in messages (default `capture stream`). */
+  name?: string;
 }
 
 /** What {@link readCapture} found. */
@@ -58,11 +60,12 @@ interface Parser {
  * - `SONDA_E_UNREADABLE`: `<path>: cannot read (<reason>)` (permissions, a directory, I/O)
  * - `SONDA_E_NOT_CAPTURE`: `<path>: not a pcap or pcapng capture (…)`, naming the first bytes
  *
- * @param path - file to read; `'-'` means standard input
+ * @param path - file to read; `'-'` means standard input; a `Readable` (a pipe from a capture
+ *   process) is read to its end and destroyed after
  * @param sink - receives the frames; views are only valid during each call
  */
-export async function readCapture(path: string, sink: FrameSink, opts: ReadCaptureOptions = {}): Promise<CaptureInfo> {
-  const name = path === '-' ? 'standard input' : path;
+export async function readCapture(path: string | Readable, sink: FrameSink, opts: ReadCaptureOptions = {}): Promise<CaptureInfo> {
+  const name = typeof path !== 'string' ? (opts.name ?? 'capture stream') : path === '-' ? 'standard input' : path;
   const hwm = opts.highWaterMark ?? DEFAULT_HWM;
   let warnings = 0;
   const onWarning = opts.onWarning;
@@ -74,8 +77,8 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadCaptu
 
   let source: ChunkSource;
   let totalBytes: number | undefined;
-  if (path === '-') {
-    source = streamSource(process.stdin);
+  if (typeof path !== 'string' || path === '-') {
+    source = streamSource(typeof path === 'string' ? process.stdin : path);
   } else {
     const fh = await open(path, 'r').catch((e: unknown) => {
       throw environmentError(name, e);

@@ -3,9 +3,10 @@
  * consumer of the engine (it comes after the parsers so it can read the names they found).
  *
  * Order of trust: payload dissectors over the first packets of each direction (confidence
- * `dpi`); host names (HTTP Host, TLS/QUIC SNI, DNS query, certificate names) against host
- * rules for the application over the master; the address's network rules (`ip`); a name learned
- * from an earlier DNS answer for the address (`cache`); the port (`port`); else `Unknown`.
+ * `dpi`), with host names (HTTP Host, TLS/QUIC SNI, DNS query, certificate name) against host
+ * rules for the application over the master. Without a master, as nDPI gives up: the port
+ * (`port`) unless the payload ruled its protocol out, then the address's network rules (`ip`),
+ * then a name learned from an earlier DNS answer for the address (`cache`); else `Unknown`.
  */
 import { parseDnsMessage } from '../protocols/dns.js';
 import type { Consumer, Dir, FlowStart, RecordFields } from '../engine/consumer.js';
@@ -49,13 +50,21 @@ const BY_IP_PROTOCOL = new Map<number, string>([
   [132, 'SCTP'],
 ]);
 
-/** TLS on a mail (or DNS) port, or a mail dialogue that turned to TLS: nDPI's "S" names. */
+/** TLS on a mail port, or a mail dialogue that turned to TLS: nDPI's "S" names. */
 const TLS_BY_PORT = new Map<number, string>([
   [465, 'SMTPS'],
   [993, 'IMAPS'],
   [995, 'POPS'],
-  [853, 'DoH_DoT'],
 ]);
+/** DNS over TLS (853) and over QUIC (853, and 784/8853 of the drafts): nDPI's TLS.DoH_DoT, QUIC.DoH_DoT. */
+const DOT_PORT = 853;
+
+/**
+ * Masters whose host names name an application, as in nDPI (HTTP Host, TLS/QUIC SNI, DNS query,
+ * mail): a DHCP client's host name or a NetBIOS name says nothing of the service it talks to.
+ */
+const HOST_APP_MASTERS = new Set(['HTTP', 'HTTP_Proxy', 'HTTP_Connect', 'TLS', 'DTLS', 'QUIC', 'DNS', 'SMTP', 'SMTPS', 'POP3', 'POPS', 'IMAP', 'IMAPS']);
+const DOQ_PORTS = new Set([853, 784, 8853]);
 const STARTTLS_NAME = new Map<string, string>([
   ['SMTP', 'SMTPS'],
   ['POP3', 'POPS'],
@@ -63,6 +72,21 @@ const STARTTLS_NAME = new Map<string, string>([
 ]);
 
 const DNS_LEARN_PORTS = new Set([53, 5353, 5355]);
+
+/**
+ * Masters whose flows keep the master's category whatever application their names point to
+ * (nDPI: a DNS query for www.facebook.com is DNS traffic about Facebook, not Facebook traffic;
+ * mail stays mail).
+ */
+const CATEGORY_FROM_MASTER = new Set(['DNS', 'POP3', 'POPS', 'SMTP', 'SMTPS', 'IMAP', 'IMAPS']);
+
+/** The server certificate's common name, wildcard label dropped (`*.webex.com` → `webex.com`). */
+function certificateName(fields: RecordFields): string | undefined {
+  const subject = (fields as { tls?: { cert_subject?: unknown } }).tls?.cert_subject;
+  if (typeof subject !== 'string') return undefined;
+  const cn = /(?:^|,\s*)CN=([^,]+)/.exec(subject)?.[1]?.trim();
+  return cn === undefined || cn === '' ? undefined : cn.replace(/^\*\./, '');
+}
 
 /** Per-flow classification state. */
 class ClassifyFlow implements Payload, FlowInfo {
@@ -215,6 +239,16 @@ export class Classifier {
     st.b = EMPTY;
   }
 
+  /**
+   * Whether the flow's payload ruled out its port's protocol: there was payload, and the
+   * protocol's dissector (if we have one) gave up on it. A flow without payload keeps its port.
+   */
+  private portExcluded(st: ClassifyFlow, portGuess: string): boolean {
+    if (st.streamBytes[0] + st.streamBytes[1] === 0) return false;
+    for (const d of st.candidates) if (d.name === portGuess) return false;
+    return true;
+  }
+
   /** A DNS response: each A/AAAA answer's address now names the question. */
   private learn(b: Uint8Array, off: number, end: number): void {
     const m = parseDnsMessage(b, off, end, noWeird, { maxNames: 32, maxRecords: 32 });
@@ -238,26 +272,44 @@ export class Classifier {
     let master = st.verdict ?? masterFromFields(fields, st) ?? BY_IP_PROTOCOL.get(st.transport);
     let app: string | undefined;
     let confidence: AppField['confidence'];
+    const portGuess = c.byPort(st.transport, st.serverPort) ?? c.byPort(st.transport, st.clientPort);
     if (master !== undefined) {
       confidence = 'dpi';
       if (master === 'TLS') master = TLS_BY_PORT.get(st.serverPort) ?? master;
       else if ((fields as { tls?: unknown }).tls !== undefined) master = STARTTLS_NAME.get(master) ?? master;
-      app = (name !== undefined ? c.byHost(name) : undefined) ?? st.ipApp;
-    } else if (st.ipApp !== undefined) {
+      // A dissector may name both levels ("STUN.WhatsAppCall"): the application is its own.
+      const dot = master.indexOf('.');
+      if (dot > 0) {
+        app = master.slice(dot + 1);
+        master = master.slice(0, dot);
+      }
+      // DNS over TLS or QUIC on its ports is DoH_DoT whatever the name (nDPI: TLS.DoH_DoT).
+      if (app === undefined && ((master === 'TLS' && st.serverPort === DOT_PORT) || (master === 'QUIC' && DOQ_PORTS.has(st.serverPort)))) app = 'DoH_DoT';
+      // As nDPI: the application over a master comes from names only (host, SNI, query, then the
+      // server certificate's name when those name nothing known), never from the address: TLS to
+      // a Google address without a known name stays "TLS".
+      if (app === undefined && name !== undefined && HOST_APP_MASTERS.has(master)) app = c.byHost(name);
+      if (app === undefined) {
+        const cert = certificateName(fields);
+        if (cert !== undefined) app = c.byHost(cert);
+      }
+    } else if (st.ipApp !== undefined && (portGuess === undefined || this.portExcluded(st, portGuess))) {
       master = st.ipApp;
       confidence = 'ip';
+    } else if (portGuess !== undefined) {
+      // nDPI's give-up order: the port's protocol, unless its dissector ruled the flow out,
+      // comes before the address (TLS on 443 to a Google address stays "TLS").
+      master = portGuess;
+      confidence = 'port';
     } else if (st.cachedName !== undefined && c.byHost(st.cachedName) !== undefined) {
       master = c.byHost(st.cachedName)!;
       confidence = 'cache';
-    } else {
-      master = c.byPort(st.transport, st.serverPort) ?? c.byPort(st.transport, st.clientPort);
-      confidence = master === undefined ? 'unknown' : 'port';
-    }
+    } else confidence = 'unknown';
     let out: AppField;
     if (master === undefined) out = { protocol: 'Unknown', master: 'Unknown', app: 'Unknown', confidence };
     else {
       if (app === master) app = undefined;
-      const category = (app !== undefined ? c.categoryOf(app) : undefined) ?? c.categoryOf(master);
+      const category = (app !== undefined && !CATEGORY_FROM_MASTER.has(master) ? c.categoryOf(app) : undefined) ?? c.categoryOf(master);
       // The contract's key order: protocol, master, app, category, confidence.
       out = { protocol: app === undefined ? master : `${master}.${app}`, master, app: app ?? master, ...(category !== undefined ? { category } : {}), confidence };
     }

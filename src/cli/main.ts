@@ -1,6 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { statSync } from 'node:fs';
 import { readCapture } from '../capture/read-capture.js';
+import { LiveCapture, type LiveCaptureResult } from '../capture/live-capture.js';
+import { processConsumer } from '../capture/process-consumer.js';
 import type { CaptureWarning } from '../capture/frame.js';
 import type { Consumer } from '../engine/consumer.js';
 import { Engine } from '../engine/engine.js';
@@ -13,6 +15,7 @@ import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
 import { FlowTableWriter } from './flow-table-output.js';
 import { ProgressBar } from './progress.js';
 import { summaryText } from './summary.js';
+import { formatCount } from './format.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -38,7 +41,16 @@ const processIo: CliIo = {
 };
 
 interface FlowsCommandOptions {
-  read: string;
+  read?: string;
+  interface?: string;
+  snaplen?: number;
+  promisc: boolean;
+  duration?: number;
+  count?: number;
+  statsInterval?: number;
+  process: boolean;
+  bufferSize?: number;
+  immediate: boolean;
   json?: boolean;
   idleTimeout: number;
   activeTimeout: number;
@@ -47,11 +59,20 @@ interface FlowsCommandOptions {
   parsers: string;
   classify: boolean;
   protos: string[];
+  plugin: string[];
   events?: boolean;
   summary: boolean;
   summaryJson?: boolean;
   progress: boolean;
 }
+
+/**
+ * Flow timeouts for live capture when the user sets none (files keep DEFAULT_FLOW_OPTIONS):
+ * records should come while the traffic is fresh. Idle 120 s (one timeout for TCP and UDP: the
+ * tracker has one), active 30 min (NetFlow's customary active timeout: a long connection
+ * reports every half hour), TCP close linger 15 s. docs/live-capture.md.
+ */
+const LIVE_FLOW_DEFAULTS = { idleTimeout: 120, activeTimeout: 1800, tcpCloseTimeout: 15 } as const;
 
 /** Files larger than this get a progress bar (when stderr is a terminal). */
 const PROGRESS_MIN_BYTES = 64 << 20;
@@ -107,9 +128,35 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     });
 
   program
+    .command('run')
+    .description('run plugins over a capture (or live): sonda run PLUGIN.ts... --read FILE [options of flows] [filter]')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      // Plugin files are the arguments that name script files; the rest are `flows` arguments.
+      const isPlugin = (a: string) => /\.(ts|mts|cts|js|mjs|cjs)$/.test(a) && !a.startsWith('-');
+      const plugins = args.filter(isPlugin);
+      if (plugins.length === 0) throw new SondaError('SONDA_E_BAD_OPTION', 'run: name at least one plugin file (.ts or .js)');
+      const rest = args.filter((a) => !isPlugin(a));
+      exitCode = await main(['flows', '--json', ...plugins.flatMap((p) => ['--plugin', p]), ...rest], io);
+    });
+
+  program
     .command('flows')
-    .description('read a capture and print one record per bidirectional flow')
-    .requiredOption('-r, --read <file>', "capture file (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .description('read a capture (or capture live) and print one record per bidirectional flow')
+    .argument('[filter...]', 'filter in tcpdump syntax (e.g. tcp port 443): with --read applied by Sonda, with --interface run by tcpdump in the kernel')
+    .option('-r, --read <file>', "capture file (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
+    .option('-i, --interface <name>', 'capture live from this interface (through tcpdump, which must be installed); Ctrl-C stops')
+    .option('--snaplen <bytes>', 'live: bytes kept of each packet (default 262144)', positiveInteger('--snaplen'))
+    .option('--no-promisc', 'live: no promiscuous mode (only traffic to and from this host)')
+    .option('--duration <seconds>', 'live: stop after this long', positiveNumber('--duration'))
+    .option('--count <n>', 'live: stop after this many packets', positiveInteger('--count'))
+    .option('--stats-interval <seconds>', 'live: print packets, rate, flows and drops on stderr this often', positiveNumber('--stats-interval'))
+    .option('--no-process', "live: do not name the local process owning each flow's socket (the record's process)")
+    .option('--buffer-size <MiB>', 'live: kernel capture buffer (default 64)', positiveInteger('--buffer-size'))
+    .option('--no-immediate', 'live: let the kernel batch packets: less CPU at high rates, but up to 1 s of delay and the last batch lost at stop')
     .option('--json', 'print NDJSON flow records (../shared/spec/flow-record.md) instead of a table')
     .option('--idle-timeout <seconds>', 'end a flow after this long without packets', positiveNumber('--idle-timeout'), DEFAULT_FLOW_OPTIONS.idleTimeout)
     .option('--active-timeout <seconds>', 'end (and restart) a flow that has lasted this long; 0 = never', nonNegativeNumber('--active-timeout'), DEFAULT_FLOW_OPTIONS.activeTimeout)
@@ -118,12 +165,17 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--parsers <list>', "application parsers that fill the record's host/dns/http/tls fields: 'all', 'none' or names (dns,http,tls)", 'all')
     .option('--no-classify', "do not name flows' applications (the record's app and risks)")
     .option('--protos <file>', 'a protocol file with your own applications (host names, networks, ports); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--plugin <file>', 'load a plugin module (TypeScript or JavaScript, see docs/plugins.md); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--events', 'with --json: also print transaction events (type http, dns, tls, ssh, dhcp, ntp), each before its flow')
     .option('--no-summary', 'do not print the summary on stderr')
     .option('--summary-json', 'print the summary on stderr as one JSON object')
     .option('--no-progress', 'no progress bar, even on a terminal')
-    .action(async (opts: FlowsCommandOptions) => {
-      exitCode = await runFlows(opts, io);
+    .action(async (filter: string[], opts: FlowsCommandOptions, cmd: Command) => {
+      if ((opts.read === undefined) === (opts.interface === undefined)) throw new SondaError('SONDA_E_BAD_OPTION', 'flows: give either --read <file> or --interface <name>');
+      if (opts.interface !== undefined) {
+        for (const k of ['idleTimeout', 'activeTimeout', 'tcpCloseTimeout'] as const) if (cmd.getOptionValueSource(k) === 'default') opts[k] = LIVE_FLOW_DEFAULTS[k];
+      }
+      exitCode = await runFlows(opts, io, filter);
     });
 
   try {
@@ -141,8 +193,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   return exitCode;
 }
 
-async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
+async function runFlows(opts: FlowsCommandOptions, io: CliIo, filter: string[] = []): Promise<number> {
   const started = process.hrtime.bigint();
+  // Compiled first, so that a syntax error (printed with a caret) comes before any other work.
+  const packetFilter = opts.read !== undefined && filter.length > 0 ? (await import('../filter/index.js')).compileFilter(filter.join(' ')) : undefined;
   let consumers: Consumer[] = [];
   try {
     // Loaded only when used: the parsers (and node:crypto, zlib) cost start-up time.
@@ -150,16 +204,26 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
   } catch (e) {
     throw new SondaError('SONDA_E_BAD_OPTION', `--parsers: ${(e as Error).message}`);
   }
+  // Sockets are this host's only when capturing live; asked first, at the flow's first packet.
+  if (opts.interface !== undefined && opts.process) consumers.unshift(processConsumer());
   // The classifier reads the names the parsers found, so it comes after them.
   if (opts.classify) consumers.push((await import('../classify/index.js')).classifierConsumer({ protos: opts.protos }));
+  const plugins = opts.plugin.length > 0 ? await import('./plugins-run.js') : null;
+  const host = plugins ? await plugins.pluginHost(opts.plugin) : null;
+  if (host) consumers.push(...host.consumers);
   const engine = new Engine({
     flows: { idleTimeout: opts.idleTimeout, activeTimeout: opts.activeTimeout, tcpCloseTimeout: opts.tcpCloseTimeout, maxFlows: opts.maxFlows },
     consumers,
+    filter: packetFilter,
   });
   let printed = 0;
   const table = opts.json ? null : new FlowTableWriter(io.stdout);
   // The process's own stdout gets NDJSON from a worker; an embedding caller's io, in-thread.
   if (opts.events && !opts.json) throw new SondaError('SONDA_E_BAD_OPTION', '--events needs --json');
+  if (host) {
+    if (!opts.json) throw new SondaError('SONDA_E_BAD_OPTION', 'plugins need --json (alerts and tagged records are NDJSON)');
+    host.attach(engine);
+  }
   const sink = opts.json && io.stdoutFd !== undefined ? new NdjsonSink(engine, io.stdoutFd, opts.events === true) : null;
   const encoder = opts.json && !sink ? new FlowJsonEncoder() : null;
   const text = new TextDecoder();
@@ -185,8 +249,16 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
     });
   }
 
+  host?.onAlert((alert) => {
+    if (sink) sink.line(JSON.stringify(alert));
+    else {
+      flushOut();
+      io.stdout(`${JSON.stringify(alert)}\n`);
+    }
+  });
+
   let progress: ProgressBar | null = null;
-  if (opts.progress && io.stderrIsTty && opts.read !== '-') {
+  if (opts.progress && io.stderrIsTty && opts.read !== undefined && opts.read !== '-') {
     try {
       const size = statSync(opts.read).size;
       if (size >= PROGRESS_MIN_BYTES) progress = new ProgressBar(io.stderr, size);
@@ -196,14 +268,19 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
   }
   const onWarning = (w: CaptureWarning): void => {
     progress?.clear();
-    io.stderr(`sonda: warning: ${opts.read === '-' ? 'standard input' : opts.read}: ${w.message} (at byte ${w.offset}); flows up to there are reported\n`);
+    io.stderr(`sonda: warning: ${opts.read === '-' ? 'standard input' : (opts.read ?? opts.interface)}: ${w.message} (at byte ${w.offset}); flows up to there are reported\n`);
   };
-  await readCapture(opts.read, engine, {
-    onWarning,
-    onProgress: progress ? (done) => progress?.update(done) : undefined,
-  });
+  let live: LiveCaptureResult | undefined;
+  if (opts.interface !== undefined) live = await captureLive(opts, filter, engine, io, onWarning);
+  else if (opts.read !== undefined) {
+    await readCapture(opts.read, engine, {
+      onWarning,
+      onProgress: progress ? (done) => progress?.update(done) : undefined,
+    });
+  }
   progress?.clear();
   engine.finish();
+  host?.finish();
   flushOut();
   table?.end();
   if (sink) {
@@ -213,8 +290,73 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo): Promise<number> {
     if (error && error !== 'EPIPE') throw new Error(`writing flow records: ${error}`);
   }
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  const summary = engine.summary();
-  if (opts.summaryJson) io.stderr(`${JSON.stringify({ type: 'summary', flows_printed: printed, wall_seconds: wall, ...summary })}\n`);
-  else if (opts.summary) io.stderr(summaryText(summary, printed, wall));
+  const summary = { ...engine.summary(), ...(host ? { plugins: host.stats() } : {}) };
+  const capture = live ? { interface: opts.interface, ...live } : undefined;
+  if (opts.summaryJson) io.stderr(`${JSON.stringify({ type: 'summary', flows_printed: printed, wall_seconds: wall, ...summary, ...(capture ? { capture } : {}) })}\n`);
+  else if (opts.summary) io.stderr(summaryText(summary, printed, wall) + (live ? `  ${liveText(opts.interface, live)}\n` : '') + (plugins && host ? plugins.pluginSummaryText(host) : ''));
+  if (live?.error) io.stderr(`sonda: warning: capture on ${opts.interface} ended: ${live.error}\n`);
   return 0;
+}
+
+/** "capture on lo: 1,234 received by filter, 0 dropped by kernel, 0 dropped by interface" */
+function liveText(iface: string | undefined, s: LiveCaptureResult): string {
+  const n = (v: number | undefined): string => (v === undefined ? '?' : formatCount(v));
+  return `capture on ${iface}: ${n(s.received)} received by filter, ${n(s.kernelDrops)} dropped by kernel, ${n(s.interfaceDrops)} dropped by interface`;
+}
+
+/**
+ * Live capture into the engine until --duration, --count, SIGINT or SIGTERM (a second signal
+ * stops at once, dropping what tcpdump still holds). Meanwhile the flow clock follows the wall
+ * clock, so idle flows end on a quiet link too, and --stats-interval prints a line.
+ */
+async function captureLive(opts: FlowsCommandOptions, filter: string[], engine: Engine, io: CliIo, onWarning: (w: CaptureWarning) => void): Promise<LiveCaptureResult> {
+  const cap = await LiveCapture.start(
+    {
+      interface: opts.interface ?? '',
+      filter: filter.join(' '),
+      snaplen: opts.snaplen,
+      promiscuous: opts.promisc,
+      durationS: opts.duration,
+      count: opts.count,
+      bufferKiB: opts.bufferSize === undefined ? undefined : opts.bufferSize * 1024,
+      immediate: opts.immediate,
+      onWarning,
+      onMessage: (line) => io.stderr(`sonda: tcpdump: ${line}\n`),
+    },
+    engine,
+  );
+  // Like tcpdump's banner: from here on, traffic is captured.
+  if (opts.summary) io.stderr(`sonda: capturing on ${opts.interface}${filter.length > 0 ? ` (${filter.join(' ')})` : ''}; Ctrl-C stops\n`);
+  let signals = 0;
+  const onSignal = (): void => {
+    signals++;
+    void (signals === 1 ? cap.stop() : cap.kill());
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const clock = setInterval(() => engine.advanceClock(Date.now() * 1000), 1000);
+  let stats: NodeJS.Timeout | undefined;
+  let over = false;
+  if (opts.statsInterval !== undefined) {
+    let last = { packets: 0, at: performance.now() };
+    stats = setInterval(async () => {
+      const s = await cap.refreshStats();
+      if (over) return; // the summary has the final figures
+      const sum = engine.summary();
+      const now = performance.now();
+      const pps = ((sum.packets - last.packets) * 1000) / Math.max(1, now - last.at);
+      last = { packets: sum.packets, at: now };
+      const n = (v: number | undefined): string => (v === undefined ? '?' : formatCount(v));
+      io.stderr(`sonda: ${formatCount(sum.packets)} packets, ${formatCount(Math.round(pps))} packets/s, ${formatCount(sum.flows.created - sum.flows.ended)} flows open, ${formatCount(sum.flows.ended)} ended; dropped: ${n(s.kernelDrops)} by kernel, ${n(s.interfaceDrops)} by interface\n`);
+    }, opts.statsInterval * 1000);
+  }
+  try {
+    return await cap.done;
+  } finally {
+    over = true;
+    clearInterval(clock);
+    clearInterval(stats);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

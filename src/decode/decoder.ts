@@ -80,6 +80,14 @@ export class PacketDecoder {
   // ---- the flow key, from the innermost IP header -------------------------------------------
   /** Buffer holding the innermost IP header (the frame, or the defragmenter's output). */
   keyBuf: Uint8Array = new Uint8Array(0);
+  /**
+   * The frame last given to `decode` (for frame-level filters run on a decoded packet); the
+   * buffer is the caller's and valid only while that packet is handled.
+   */
+  frameData: Uint8Array = new Uint8Array(0);
+  frameOffset = 0;
+  frameCaplen = 0;
+  frameLinkType = 0;
   ipVersion = 0;
   srcOffset = 0;
   dstOffset = 0;
@@ -136,6 +144,10 @@ export class PacketDecoder {
     this.wireBytes = wireLen;
     this.tsUs = tsUs;
     this.firstTsUs = tsUs;
+    this.frameData = b;
+    this.frameOffset = off;
+    this.frameCaplen = caplen;
+    this.frameLinkType = linkType;
     const end = off + caplen;
     switch (linkType) {
       case LinkType.Ethernet:

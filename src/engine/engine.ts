@@ -1,4 +1,5 @@
 import type { FrameSink } from '../capture/frame.js';
+import type { PacketFilter } from '../filter/index.js';
 import { PacketDecoder, PacketKind } from '../decode/decoder.js';
 import { DEFAULT_DEFRAG_LIMITS, type DefragLimits, type DefragStats } from '../decode/defrag.js';
 import { WeirdCounters } from '../decode/weirds.js';
@@ -22,6 +23,16 @@ export interface EngineOptions {
    */
   consumers?: readonly Consumer[];
   reassembly?: Partial<ReassemblyLimits>;
+  /**
+   * The packet clock moves only through `advanceClock()`, not with each frame: for an engine
+   * fed a share of the frames by a dispatcher that tells it the time of all of them.
+   */
+  externalClock?: boolean;
+  /**
+   * A tcpdump-style filter (`compileFilter`): frames it rejects are counted in
+   * `filteredPackets` and go no further (not decoded, no flow, no fragment held).
+   */
+  filter?: PacketFilter;
 }
 
 /** Counters of a run, for the summary and for tests. */
@@ -37,6 +48,8 @@ export interface EngineSummary {
   nonIpPackets: number;
   /** Frames no decoder could make sense of (each counted as a weird too). */
   invalidPackets: number;
+  /** Frames the `filter` option rejected (not decoded; counted in `packets` and `bytes`). */
+  filteredPackets: number;
   /** Fragments that arrived (whole datagrams are counted in ipPackets when complete). */
   fragments: number;
   /** Packet time of the first and last frame, µs since the epoch (0 when no frame). */
@@ -78,6 +91,12 @@ export interface EventRecord {
 export type EventListener = (event: EventRecord) => void;
 
 /**
+ * Listener of transactions as they happen (`engine.on('message')`): `flow` is the engine's
+ * handle of the flow (as in `FlowStart.flow`, valid until the flow ends), `event` as printed.
+ */
+export type MessageListener = (flow: number, event: EventRecord) => void;
+
+/**
  * The packet path of one thread: decode → flow table → records. Feed it frames (it is a
  * `FrameSink`, so a capture reader can drive it), then call `finish()` once at the end of
  * input; every flow is delivered to the `flow` listeners as it ends, in end order.
@@ -100,6 +119,7 @@ export class Engine implements FrameSink {
   private readonly listeners: FlowListener[] = [];
   private readonly rowListeners: FlowRowListener[] = [];
   private readonly eventListeners: EventListener[] = [];
+  private readonly messageListeners: MessageListener[] = [];
   private readonly row = new Float64Array(SNAPSHOT_FIELDS);
   private readonly flowIdPrefix: string;
   private packets = 0;
@@ -108,9 +128,12 @@ export class Engine implements FrameSink {
   private ipPackets = 0;
   private nonIpPackets = 0;
   private invalidPackets = 0;
+  private filteredPackets = 0;
+  private readonly filter: PacketFilter | null;
   private firstTsUs = 0;
   private lastTsUs = 0;
   private finished = false;
+  private readonly externalClock: boolean;
   private readonly consumers: FlowConsumers | null;
 
   constructor(options: EngineOptions = {}) {
@@ -118,10 +141,16 @@ export class Engine implements FrameSink {
     this.flowIdPrefix = options.flowIdPrefix ?? '';
     const flowOptions = { ...DEFAULT_FLOW_OPTIONS, ...options.flows };
     this.tracker = new FlowTracker((t, f, r) => this.flowEnded(t, f, r), flowOptions);
+    // Every frame's time moves the clock (not only IP packets'), so that a dispatcher can
+    // compute the clock without decoding (engine/parallel).
+    this.tracker.autoClock = false;
+    this.externalClock = options.externalClock === true;
+    this.filter = options.filter ?? null;
     this.consumers =
       options.consumers && options.consumers.length > 0
         ? new FlowConsumers(options.consumers, this.weirds, { ...DEFAULT_REASSEMBLY_LIMITS, ...options.reassembly })
         : null;
+    if (this.consumers !== null) this.consumers.flowIdPrefix = this.flowIdPrefix;
   }
 
   /**
@@ -132,10 +161,17 @@ export class Engine implements FrameSink {
   on(event: 'flow', listener: FlowListener): this;
   on(event: 'flow-row', listener: FlowRowListener): this;
   on(event: 'event', listener: EventListener): this;
-  on(event: 'flow' | 'flow-row' | 'event', listener: FlowListener | FlowRowListener | EventListener): this {
+  on(event: 'message', listener: MessageListener): this;
+  on(event: 'flow' | 'flow-row' | 'event' | 'message', listener: FlowListener | FlowRowListener | EventListener | MessageListener): this {
     if (event === 'flow') this.listeners.push(listener as FlowListener);
     else if (event === 'flow-row') this.rowListeners.push(listener as FlowRowListener);
-    else {
+    else if (event === 'message') {
+      this.messageListeners.push(listener as MessageListener);
+      if (this.consumers !== null) {
+        this.consumers.liveWanted = true;
+        this.consumers.onMessage = this.onMessage;
+      }
+    } else {
       this.eventListeners.push(listener as EventListener);
       if (this.consumers !== null) this.consumers.eventsWanted = true;
     }
@@ -155,12 +191,30 @@ export class Engine implements FrameSink {
     if (this.packets === 1) this.firstTsUs = tsUs;
     if (tsUs > this.lastTsUs) this.lastTsUs = tsUs;
     if (this.decoder.defrag.pending !== 0) this.decoder.defrag.expire(tsUs, this.onIncompleteDatagram);
+    if (!this.externalClock) this.tracker.advance(tsUs);
+    // Before decoding, as BPF runs before anything sees the packet: a rejected fragment never
+    // reaches the defragmenter (tcpdump's `port 53` keeps a first fragment, not the others).
+    if (this.filter !== null && !this.filter.matches(this.decoder, data, offset, caplen, wireLen, linkType)) {
+      this.filteredPackets++;
+      return;
+    }
     const kind = this.decoder.decode(data, offset, caplen, wireLen, linkType, tsUs);
     if (kind === PacketKind.Ip) {
       this.ipPackets += this.decoder.frames;
       this.flowPacket(tsUs);
     } else if (kind === PacketKind.NonIp) this.nonIpPackets++;
     else if (kind === PacketKind.Invalid) this.invalidPackets++;
+  }
+
+  /**
+   * Moves the packet clock of an `externalClock` engine: what `frame()` does with each frame's
+   * time otherwise (fragments and flows time out). A dispatcher sharding frames over engines
+   * calls it on every engine whenever its own copy of the clock passes an expiry step (see
+   * `expiryStepUs`), so each flow ends where a single engine would end it.
+   */
+  advanceClock(tsUs: number): void {
+    if (this.decoder.defrag.pending !== 0) this.decoder.defrag.expire(tsUs, this.onIncompleteDatagram);
+    this.tracker.advance(tsUs);
   }
 
   /** End of input: drops incomplete fragments and ends every open flow. Idempotent. */
@@ -180,6 +234,7 @@ export class Engine implements FrameSink {
       ipPackets: this.ipPackets,
       nonIpPackets: this.nonIpPackets,
       invalidPackets: this.invalidPackets,
+      filteredPackets: this.filteredPackets,
       fragments: this.decoder.defrag.stats.fragments,
       firstTsUs: this.firstTsUs,
       lastTsUs: this.lastTsUs,
@@ -190,6 +245,14 @@ export class Engine implements FrameSink {
       weirds: this.weirds.toObject(),
     };
   }
+
+  /** A parser published a transaction: to the message listeners, with the flow's id and time. */
+  private readonly onMessage = (f: number, ev: EventFields): void => {
+    const t = this.tracker.table;
+    const { type, ts, ...rest } = ev;
+    const record: EventRecord = { type, flow_id: this.flowIdPrefix + t.serial[f]!, ts: ts ?? Math.round(t.lastTs[f]!) / 1e6, ...rest };
+    for (const l of this.messageListeners) l(f, record);
+  };
 
   /** Accounts the frames of a datagram that never completed (see `Defragmenter.expire`). */
   private readonly onIncompleteDatagram = (): void => {

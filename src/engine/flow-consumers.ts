@@ -198,6 +198,15 @@ export class FlowConsumers {
         expected: start.expected,
       };
       follow.states[i] = state;
+      // A consumer that decided all at `open` (process attribution, rules) is closed later but never fed.
+      let done = false;
+      try {
+        done = c.done?.(state) === true;
+      } catch (e) {
+        this.failed(c, e);
+        done = true;
+      }
+      if (done) continue;
       follow.active[i] = true;
       follow.activeCount++;
       if (this.hasStream[i]) streams = true;
@@ -206,7 +215,7 @@ export class FlowConsumers {
     follow.wantsStreams = streams && d.l4Proto === IpProto.Tcp;
     this.follows.set(f, follow);
     this.stats.followedFlows++;
-    t.bits[f] = t.bits[f]! | BIT_FOLLOWED | BIT_FEED;
+    t.bits[f] = t.bits[f]! | BIT_FOLLOWED | (follow.activeCount > 0 ? BIT_FEED : 0);
   }
 
   /** A packet of a flow with `BIT_FEED`, sent in direction `dir`. */

@@ -49,6 +49,11 @@ export class NdjsonSink {
     if (events) engine.on('event', (ev) => this.events.push([this.count, JSON.stringify(ev)]));
   }
 
+  /** A line of JSON text (an alert …) written before the next flow record, in order. */
+  line(json: string): void {
+    this.events.push([this.count, json]);
+  }
+
   private add(t: FlowTable, f: number, reason: EndReason, fields: RecordFields): void {
     snapshotFlow(t, f, reason, this.rows, (this.slot * BATCH_FLOWS + this.count) * SNAPSHOT_FIELDS);
     // Consumer fields are few and small: they travel with the batch, structured-cloned.

@@ -49,6 +49,14 @@ export interface FlowStats {
   portReuse: number;
 }
 
+/**
+ * Packet time between two expiry runs for these options, µs: a flow may outlive its timeout by
+ * this much (a hundredth of the shortest timeout, at most 1 s).
+ */
+export function expiryStepUs(options: FlowOptions): number {
+  return Math.min(1e6, (Math.min(options.idleTimeout, options.tcpCloseTimeout) * 1e6) / 100);
+}
+
 /** Receives each flow as it ends, before its slot is freed: read the table, then return. */
 export type FlowEndHandler = (table: FlowTable, flow: number, reason: EndReason) => void;
 
@@ -71,6 +79,13 @@ export class FlowTracker {
   private lastFlow = NIL;
   /** Packet-time clock: the latest timestamp seen. */
   clockUs = 0;
+  /**
+   * True (the default): `packet()` moves the clock with each packet it is given. The engine
+   * sets it false and calls `advance()` with every frame's time instead, so that the clock
+   * does not depend on which frames hold IP: a dispatcher sharding frames over several
+   * engines can then tell each the same time (see engine/parallel).
+   */
+  autoClock = true;
   /** Expiry runs when the clock passes this (every `expiryStepUs`), not on every packet. */
   private nextExpiryUs = 0;
   private readonly expiryStepUs: number;
@@ -85,11 +100,11 @@ export class FlowTracker {
     this.activeUs = options.activeTimeout > 0 ? options.activeTimeout * 1e6 : Number.POSITIVE_INFINITY;
     this.closeUs = options.tcpCloseTimeout * 1e6;
     // A flow may outlive its timeout by this much: a hundredth of the shortest timeout, <= 1 s.
-    this.expiryStepUs = Math.min(1e6, Math.min(this.idleUs, this.closeUs) / 100);
+    this.expiryStepUs = expiryStepUs(options);
   }
 
-  /** Accounts one decoded IP packet (`PacketKind.Ip`). Returns the flow index. */
-  packet(d: PacketDecoder, tsUs: number): number {
+  /** Moves the packet clock to `tsUs` when later; each time it passes a step, flows expire. */
+  advance(tsUs: number): void {
     if (tsUs > this.clockUs) {
       this.clockUs = tsUs;
       if (tsUs >= this.nextExpiryUs) {
@@ -97,6 +112,11 @@ export class FlowTracker {
         this.expire();
       }
     }
+  }
+
+  /** Accounts one decoded IP packet (`PacketKind.Ip`). Returns the flow index. */
+  packet(d: PacketDecoder, tsUs: number): number {
+    if (this.autoClock) this.advance(tsUs);
     const kb = this.keyBuilder;
     kb.build(d);
     const t = this.table;

@@ -258,9 +258,12 @@ export const ftpConsumer: Consumer<FtpState> = {
     const st = new FtpState(s.weird);
     const flow = s.flow;
     const expect = s.expect;
-    st.onEndpoint = (e) => expect(flow, { name: 'FTP_DATA', protocol: 6, address: e.address, port: e.port });
-    if (s.live) {
-      const publish = s.publish;
+    const publish = s.live ? s.publish : null;
+    st.onEndpoint = (e) => {
+      expect(flow, { name: 'FTP_DATA', protocol: 6, address: e.address, port: e.port });
+      publish?.(flow, { type: 'ftp_data_endpoint', command: e.command, ...(e.address !== undefined ? { address: e.address } : {}), port: e.port });
+    };
+    if (publish !== null) {
       st.onCommand = (verb, arg, tsUs) => publish(flow, { type: 'ftp_command', ts: Math.round(tsUs) / 1e6, command: verb, ...(arg !== '' ? { arg } : {}) });
     }
     return st;

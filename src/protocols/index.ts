@@ -118,6 +118,12 @@ interface HttpFlow {
   readonly flow: number;
 }
 
+/** The first value of a (lower-case) header, if present. */
+function header(headers: ReadonlyArray<[string, string]>, name: string): string | undefined {
+  for (const [k, v] of headers) if (k === name) return v;
+  return undefined;
+}
+
 /** An HTTP transaction as an event. */
 function httpEvent(tx: HttpTransaction): EventFields {
   return {
@@ -129,6 +135,8 @@ function httpEvent(tx: HttpTransaction): EventFields {
       version: tx.version || undefined,
       host: tx.host,
       user_agent: tx.user_agent,
+      referer: header(tx.requestHeaders, 'referer'),
+      cookie: header(tx.requestHeaders, 'cookie'),
       request_content_type: tx.request_content_type,
       request_body_len: tx.requestBodyLength,
       status: tx.status,
