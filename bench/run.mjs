@@ -56,18 +56,21 @@ const sondaFlows = (file, ...extra) => [NODE, 'bin/sonda.js', 'flows', '--read',
  */
 const TOOLS = [
   { name: 'pcap-walk', role: 'reference', cmd: (f) => [NODE, WALK, f], stdout: 'capture', parse: parseWalk },
-  { name: 'sonda-flows', role: 'sonda', baseline: 'sonda-empty', targets: true, note: 'no application layer (--parsers none)', cmd: (f) => sondaFlows(f, '--parsers', 'none'), parse: parseSonda },
+  { name: 'sonda-flows', role: 'sonda', baseline: 'sonda-empty', targets: true, note: 'no application layer (--parsers none --no-classify)', cmd: (f) => sondaFlows(f, '--parsers', 'none', '--no-classify'), parse: parseSonda },
   {
     name: 'sonda-flows-held',
     role: 'sonda',
     baseline: 'sonda-empty',
     note: 'timeouts of 1e9 s: every flow stays in the table until the end, so RSS/flow is memory per held flow',
-    cmd: (f) => sondaFlows(f, '--parsers', 'none', '--idle-timeout', '1e9', '--tcp-close-timeout', '1e9'),
+    cmd: (f) => sondaFlows(f, '--parsers', 'none', '--no-classify', '--idle-timeout', '1e9', '--tcp-close-timeout', '1e9'),
     parse: parseSonda,
   },
   { name: 'ndpiReader', role: 'peer', requires: 'ndpiReader', note: 'nDPI 4.2 (Debian libndpi-bin), -q quiet mode, stdout to /dev/null', cmd: (f) => ['ndpiReader', '-i', f, '-q'] },
   // Later variants (enable once the CLI has the option):
-  { name: 'sonda-flows-parsers', role: 'sonda', baseline: 'sonda-empty', note: 'flows with every protocol parser (the default)', cmd: (f) => sondaFlows(f, '--parsers', 'all'), parse: parseSonda },
+  { name: 'sonda-flows-parsers', role: 'sonda', baseline: 'sonda-empty', note: 'every protocol parser, no classification', cmd: (f) => sondaFlows(f, '--parsers', 'all', '--no-classify'), parse: parseSonda },
+  { name: 'sonda-flows-classify', role: 'sonda', baseline: 'sonda-empty', note: 'every parser and the classifier (the default)', cmd: (f) => sondaFlows(f), parse: parseSonda },
+  { name: 'sonda-plugins10', role: 'sonda', baseline: 'sonda-empty', note: 'core run + 10 plugins whose filters match nothing', cmd: (f) => sondaFlows(f, '--parsers', 'none', '--no-classify', '--plugin', 'bench/plugins/no-match-10.mjs'), parse: parseSonda },
+  { name: 'sonda-content1000', role: 'sonda', baseline: 'sonda-empty', note: 'core run + 1,000 content rules over every stream and datagram', cmd: (f) => sondaFlows(f, '--parsers', 'none', '--no-classify', '--plugin', 'bench/plugins/content-1000.mjs'), parse: parseSonda },
   { name: 'sonda-flows-workers2', role: 'sonda', baseline: 'sonda-empty', enabled: false, note: 'two worker threads', cmd: (f) => sondaFlows(f, '--workers', '2'), parse: parseSonda },
   // Baselines: peak RSS of start-up alone.
   { name: 'node-empty', role: 'baseline', cmd: () => [NODE, '-e', '0'] },
@@ -410,6 +413,22 @@ async function main() {
     out.push('  its RSS B/flow understates memory per flow; sonda-flows-held keeps every flow to the end.');
   }
   for (const a of main) if (a.note && a.role !== 'sonda') out.push(`${a.name}: ${a.note}.`);
+  // What each layer costs: throughput of a run against the run without that layer (same rounds).
+  const cost = (name, base, what, target) => {
+    const x = agg.get(name);
+    const b = agg.get(base);
+    if (!x?.ok || !b?.ok || !x.mpps || !b.mpps) return;
+    const ratio = x.mpps / b.mpps;
+    out.push(`  ${what}: ${fix(ratio, 2)}× the throughput of ${base} (${fix((1 - ratio) * 100, 0)} % cost${target ? `; target ${target}` : ''})`);
+  };
+  if (['sonda-flows-parsers', 'sonda-flows-classify', 'sonda-plugins10', 'sonda-content1000'].some((n) => agg.has(n))) {
+    out.push('');
+    out.push('Cost of each layer (packets/s ratios within this run):');
+    cost('sonda-flows-parsers', 'sonda-flows', 'all parsers', '>= 0.6×');
+    cost('sonda-flows-classify', 'sonda-flows-parsers', 'classification', '<= 25 % cost');
+    cost('sonda-plugins10', 'sonda-flows', '10 plugins matching nothing', '<= 10 % cost');
+    cost('sonda-content1000', 'sonda-flows', '1,000 content rules over all streams');
+  }
   if (skipped.length) out.push(`skipped: ${skipped.join(', ')}`);
   if (targets.length) {
     out.push('');
