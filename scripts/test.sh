@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # every corpus capture for the reader tests.
 missing=()
 command -v capinfos >/dev/null || missing+=(wireshark-common)
-# tcpdump captures for the live-capture tests (src/capture/live-capture.test.ts).
+# tcpdump captures for the live-capture tests (src/capture/live-capture.test.ts) and is the
+# reference the filter is compared with (src/filter/tcpdump.test.ts).
 command -v tcpdump >/dev/null || missing+=(tcpdump)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test: installing ${missing[*]}" >&2

@@ -50,46 +50,111 @@ class HostMatcher {
   }
 }
 
-/** Key of the first `bits` bits of an address. */
-function prefixKey(words: Uint32Array | readonly number[], bits: number, words4: number): string {
-  let key = '';
-  for (let w = 0; w < words4 && bits > 0; w++, bits -= 32) {
-    const mask = bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
-    key += `${((words[w]! & mask) >>> 0).toString(36)}.`;
-  }
-  return key;
-}
-
 /** Longest-prefix match over IPv4 and IPv6 networks; only the prefix lengths in use are tried. */
 class NetMatcher {
-  private readonly byLen: [Map<number, Map<string, string>>, Map<number, Map<string, string>>] = [new Map(), new Map()];
-  private lens: [number[], number[]] = [[], []];
+  /** IPv4: per prefix length, masked address (a number) → name; no string per lookup. */
+  private readonly v4 = new Map<number, Map<number, string>>();
+  private readonly v6 = new Map<number, Map<string, string>>();
+  private lens4: number[] = [];
+  private lens6: number[] = [];
+
+  /** Longest-prefix answer by the per-length maps (used to flatten). */
+  private slow4(w: number): string | undefined {
+    for (const bits of this.lens4) {
+      const hit = this.v4.get(bits)!.get(mask4(w, bits));
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+
+  /** Every network boundary cuts the address space into segments with one longest match each. */
+  private flatten(): void {
+    const cuts = new Set<number>([0]);
+    for (const [bits, m] of this.v4) {
+      const size = 2 ** (32 - bits);
+      for (const start of m.keys()) {
+        cuts.add(start);
+        if (start + size <= 0xffffffff) cuts.add(start + size);
+      }
+    }
+    const sorted = [...cuts].sort((x, y) => x - y);
+    const starts: number[] = [];
+    const names: (string | undefined)[] = [];
+    for (const c of sorted) {
+      const n = this.slow4(c);
+      if (names.length > 0 && names[names.length - 1] === n) continue;
+      starts.push(c);
+      names.push(n);
+    }
+    this.starts = Float64Array.from(starts);
+    this.names = names;
+  }
 
   add(cidr: string, name: string, source: string): void {
+    this.starts = null;
     const [addr, len] = cidr.split('/');
     const a = parseAddress(addr!);
     if (!a) throw new SondaError('SONDA_E_BAD_PROTOS', `${source}: bad network "${cidr}"`);
     const max = a.version === 4 ? 32 : 128;
     const bits = len === undefined ? max : Number(len);
     if (!(bits >= 0 && bits <= max)) throw new SondaError('SONDA_E_BAD_PROTOS', `${source}: bad prefix length in "${cidr}"`);
-    const v = a.version === 4 ? 0 : 1;
-    let m = this.byLen[v].get(bits);
-    if (!m) {
-      m = new Map();
-      this.byLen[v].set(bits, m);
-      this.lens[v] = [...this.byLen[v].keys()].sort((x, y) => y - x);
+    if (a.version === 4) {
+      let m = this.v4.get(bits);
+      if (!m) {
+        m = new Map();
+        this.v4.set(bits, m);
+        this.lens4 = [...this.v4.keys()].sort((x, y) => y - x);
+      }
+      m.set(mask4(a.words[0]!, bits), name);
+    } else {
+      let m = this.v6.get(bits);
+      if (!m) {
+        m = new Map();
+        this.v6.set(bits, m);
+        this.lens6 = [...this.v6.keys()].sort((x, y) => y - x);
+      }
+      m.set(prefixKey6(a.words, bits), name);
     }
-    m.set(prefixKey(a.words, bits, a.version === 4 ? 1 : 4), name);
   }
 
+  /** IPv4 networks flattened to sorted segment starts and their names (built on first lookup). */
+  private starts: Float64Array | null = null;
+  private names: (string | undefined)[] = [];
+
   match(version: 4 | 6, words: Uint32Array): string | undefined {
-    const v = version === 4 ? 0 : 1;
-    for (const bits of this.lens[v]) {
-      const hit = this.byLen[v].get(bits)!.get(prefixKey(words, bits, version === 4 ? 1 : 4));
+    if (version === 4) {
+      if (this.lens4.length === 0) return undefined;
+      if (this.starts === null) this.flatten();
+      // Binary search: the last segment starting at or before the address.
+      const w = words[0]!;
+      const st = this.starts!;
+      let lo = 0;
+      let hi = st.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (st[mid]! <= w) lo = mid;
+        else hi = mid - 1;
+      }
+      return st[lo]! <= w ? this.names[lo] : undefined;
+    }
+    for (const bits of this.lens6) {
+      const hit = this.v6.get(bits)!.get(prefixKey6(words, bits));
       if (hit !== undefined) return hit;
     }
     return undefined;
   }
+}
+
+/** The first `bits` bits of an IPv4 address word. */
+function mask4(w: number, bits: number): number {
+  return bits === 0 ? 0 : (w & ((0xffffffff << (32 - bits)) >>> 0)) >>> 0;
+}
+
+/** Key of the first `bits` bits of an IPv6 address. */
+function prefixKey6(words: Uint32Array, bits: number): string {
+  let key = '';
+  for (let w = 0; w < 4 && bits > 0; w++, bits -= 32) key += `${mask4(words[w]!, Math.min(bits, 32)).toString(36)}.`;
+  return key;
 }
 
 /** The classifier's knowledge: names with categories, and host, network and port lookups. */

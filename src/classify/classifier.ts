@@ -95,8 +95,17 @@ class ClassifyFlow implements Payload, FlowInfo {
   ipVersion: 4 | 6;
   clientPort: number;
   serverPort: number;
-  readonly clientAddress = new Uint32Array(4);
-  readonly serverAddress = new Uint32Array(4);
+  // Addresses as numbers: arrays are made only if a dissector asks (few do).
+  private readonly c0: number;
+  private readonly c1: number;
+  private readonly c2: number;
+  private readonly c3: number;
+  private readonly s0: number;
+  private readonly s1: number;
+  private readonly s2: number;
+  private readonly s3: number;
+  private cAddr: Uint32Array | null = null;
+  private sAddr: Uint32Array | null = null;
   // Payload (the object is its own payload view: no allocation per packet)
   readonly flow: FlowInfo = this;
   dir: Dir = 0;
@@ -109,8 +118,9 @@ class ClassifyFlow implements Payload, FlowInfo {
   streamOffset = 0;
   tsUs = 0;
   // Decision
-  candidates: Dissector[];
-  states: unknown[];
+  /** Dissectors not ruled out, made at the first payload (most flows without one never need it). */
+  candidates: Dissector[] | null = null;
+  states: unknown[] = NO_STATES;
   verdict: string | undefined;
   dpiHost: string | undefined;
   ipApp: string | undefined;
@@ -118,15 +128,21 @@ class ClassifyFlow implements Payload, FlowInfo {
   /** A DNS flow whose answers feed the cache. */
   readonly learnDns: boolean;
 
-  constructor(s: FlowStart, candidates: Dissector[], ipApp: string | undefined, cachedName: string | undefined) {
+  constructor(s: FlowStart, ipApp: string | undefined, cachedName: string | undefined) {
     this.transport = s.protocol;
     this.ipVersion = s.ipVersion;
     this.clientPort = s.clientPort;
     this.serverPort = s.serverPort;
-    this.clientAddress.set(s.clientAddress);
-    this.serverAddress.set(s.serverAddress);
-    this.candidates = candidates;
-    this.states = new Array(candidates.length);
+    const c = s.clientAddress;
+    const v = s.serverAddress;
+    this.c0 = c[0]!;
+    this.c1 = c[1]!;
+    this.c2 = c[2]!;
+    this.c3 = c[3]!;
+    this.s0 = v[0]!;
+    this.s1 = v[1]!;
+    this.s2 = v[2]!;
+    this.s3 = v[3]!;
     this.verdict = undefined;
     this.dpiHost = undefined;
     this.ipApp = ipApp;
@@ -134,10 +150,23 @@ class ClassifyFlow implements Payload, FlowInfo {
     this.learnDns = s.protocol === 17 && (DNS_LEARN_PORTS.has(s.serverPort) || DNS_LEARN_PORTS.has(s.clientPort));
   }
 
+  get clientAddress(): Uint32Array {
+    this.cAddr ??= Uint32Array.of(this.c0, this.c1, this.c2, this.c3);
+    return this.cAddr;
+  }
+
+  get serverAddress(): Uint32Array {
+    this.sAddr ??= Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
+    return this.sAddr;
+  }
+
   host(name: string): void {
     if (this.dpiHost === undefined && name !== '') this.dpiHost = name;
   }
 }
+
+const NO_STATES: unknown[] = [];
+const NO_DISSECTORS: readonly Dissector[] = [];
 
 const EMPTY = new Uint8Array(0);
 
@@ -188,19 +217,15 @@ export class Classifier {
     open: (s) => this.open(s),
     datagram: (st, dir, b, off, end, tsUs) => this.payload(st, dir, b, off, end, tsUs),
     stream: (st, dir, b, off, end, tsUs) => this.payload(st, dir, b, off, end, tsUs),
-    done: (st) => !st.learnDns && (st.candidates.length === 0 || st.verdict !== undefined || st.packets[0] + st.packets[1] >= this.budget),
+    done: (st) => !st.learnDns && ((st.candidates !== null && st.candidates.length === 0) || st.verdict !== undefined || st.packets[0] + st.packets[1] >= this.budget),
     close: (st, fields) => this.close(st, fields),
   };
 
   private open(s: FlowStart): ClassifyFlow {
-    const list = s.protocol === 6 ? this.tcp : s.protocol === 17 ? this.udp : [];
-    const info = { transport: s.protocol, ipVersion: s.ipVersion, clientPort: s.clientPort, serverPort: s.serverPort, clientAddress: s.clientAddress, serverAddress: s.serverAddress };
-    const candidates: Dissector[] = [];
-    for (const d of list) if (d.accepts === undefined || d.accepts(info)) candidates.push(d);
     const c = this.catalog;
     const ipApp = c.byAddress(s.ipVersion, s.serverAddress) ?? c.byAddress(s.ipVersion, s.clientAddress);
     const cached = this.cache.size === 0 ? undefined : (this.cache.lookup(s.ipVersion, s.serverAddress) ?? this.cache.lookup(s.ipVersion, s.clientAddress));
-    const st = new ClassifyFlow(s, candidates, ipApp, cached);
+    const st = new ClassifyFlow(s, ipApp, cached);
     // Announced by a control flow (FTP PORT/PASV, SDP media): named by the announcement.
     if (s.expected !== undefined) st.verdict = s.expected.name;
     return st;
@@ -208,7 +233,8 @@ export class Classifier {
 
   private payload(st: ClassifyFlow, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void {
     if (st.learnDns && dir === 1) this.learn(b, off, end);
-    if (st.verdict !== undefined || st.candidates.length === 0 || st.packets[0] + st.packets[1] >= this.budget) {
+    if (st.candidates === null && st.verdict === undefined) this.candidatesFor(st);
+    if (st.verdict !== undefined || st.candidates!.length === 0 || st.packets[0] + st.packets[1] >= this.budget) {
       st.streamBytes[dir] += end - off;
       return;
     }
@@ -221,7 +247,7 @@ export class Classifier {
     st.streamOffset = st.transport === 6 ? st.streamBytes[dir] : 0;
     st.streamBytes[dir] += end - off;
     st.tsUs = tsUs;
-    const cands = st.candidates;
+    const cands = st.candidates!;
     for (let i = 0; i < cands.length; i++) {
       const d = cands[i]!;
       if (st.states[i] === undefined && d.state !== undefined) st.states[i] = d.state();
@@ -240,12 +266,33 @@ export class Classifier {
   }
 
   /**
+   * The dissectors tried on a flow, those of the protocol its ports suggest first (nDPI's order:
+   * the likely one decides at once, the others are not run).
+   */
+  private candidatesFor(st: ClassifyFlow): void {
+    const list = st.transport === 6 ? this.tcp : st.transport === 17 ? this.udp : NO_DISSECTORS;
+    const c = this.catalog;
+    const byServer = c.byPort(st.transport, st.serverPort);
+    const byClient = c.byPort(st.transport, st.clientPort);
+    const cands: Dissector[] = [];
+    let front = 0;
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i]!;
+      if (d.accepts !== undefined && !d.accepts(st)) continue;
+      if (d.name === byServer || d.name === byClient) cands.splice(front++, 0, d);
+      else cands.push(d);
+    }
+    st.candidates = cands;
+    st.states = new Array(cands.length);
+  }
+
+  /**
    * Whether the flow's payload ruled out its port's protocol: there was payload, and the
    * protocol's dissector (if we have one) gave up on it. A flow without payload keeps its port.
    */
   private portExcluded(st: ClassifyFlow, portGuess: string): boolean {
     if (st.streamBytes[0] + st.streamBytes[1] === 0) return false;
-    for (const d of st.candidates) if (d.name === portGuess) return false;
+    for (const d of st.candidates ?? NO_DISSECTORS) if (d.name === portGuess) return false;
     return true;
   }
 

@@ -6,6 +6,7 @@ import { processConsumer } from '../capture/process-consumer.js';
 import type { CaptureWarning } from '../capture/frame.js';
 import type { Consumer } from '../engine/consumer.js';
 import { Engine } from '../engine/engine.js';
+import type { ParallelEngine } from '../engine/parallel/parallel-engine.js';
 import { DEFAULT_FLOW_OPTIONS } from '../flow/flow-tracker.js';
 import { SondaError } from '../errors.js';
 import { NdjsonSink } from '../export/ndjson-sink.js';
@@ -64,6 +65,7 @@ interface FlowsCommandOptions {
   summary: boolean;
   summaryJson?: boolean;
   progress: boolean;
+  workers?: number;
 }
 
 /**
@@ -170,6 +172,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--no-summary', 'do not print the summary on stderr')
     .option('--summary-json', 'print the summary on stderr as one JSON object')
     .option('--no-progress', 'no progress bar, even on a terminal')
+    .option('--workers <n>', 'with --read: threads that decode and follow flows, 1 = this thread only (default: one per core for captures of 16 MiB or more)', positiveInteger('--workers'))
     .action(async (filter: string[], opts: FlowsCommandOptions, cmd: Command) => {
       if ((opts.read === undefined) === (opts.interface === undefined)) throw new SondaError('SONDA_E_BAD_OPTION', 'flows: give either --read <file> or --interface <name>');
       if (opts.interface !== undefined) {
@@ -216,6 +219,8 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo, filter: string[] =
     consumers,
     filter: packetFilter,
   });
+  // Files spread their flows over worker threads (engine/parallel); plugins run in this thread.
+  const par = opts.read !== undefined && !host ? await flowsInWorkers(opts, filter, io) : null;
   let printed = 0;
   const table = opts.json ? null : new FlowTableWriter(io.stdout);
   // The process's own stdout gets NDJSON from a worker; an embedding caller's io, in-thread.
@@ -224,13 +229,15 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo, filter: string[] =
     if (!opts.json) throw new SondaError('SONDA_E_BAD_OPTION', 'plugins need --json (alerts and tagged records are NDJSON)');
     host.attach(engine);
   }
-  const sink = opts.json && io.stdoutFd !== undefined ? new NdjsonSink(engine, io.stdoutFd, opts.events === true) : null;
-  const encoder = opts.json && !sink ? new FlowJsonEncoder() : null;
+  const sink = !par && opts.json && io.stdoutFd !== undefined ? new NdjsonSink(engine, io.stdoutFd, opts.events === true) : null;
+  const encoder = !par && opts.json && !sink ? new FlowJsonEncoder() : null;
   const text = new TextDecoder();
   const flushOut = (): void => {
     if (encoder && encoder.pos > 0) io.stdout(text.decode(encoder.take()));
   };
-  if (table) {
+  if (par && table) par.on('flow', (rec) => table.add(rec));
+  else if (par) par.on('ndjson', (bytes) => io.stdout(text.decode(bytes)));
+  else if (table) {
     engine.on('flow', (rec: FlowRecord) => {
       printed++;
       table.add(rec);
@@ -273,16 +280,21 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo, filter: string[] =
   let live: LiveCaptureResult | undefined;
   if (opts.interface !== undefined) live = await captureLive(opts, filter, engine, io, onWarning);
   else if (opts.read !== undefined) {
-    await readCapture(opts.read, engine, {
+    await readCapture(opts.read, par ?? engine, {
       onWarning,
       onProgress: progress ? (done) => progress?.update(done) : undefined,
     });
   }
   progress?.clear();
   engine.finish();
+  const parallelSummary = par ? await par.finish() : null;
   host?.finish();
   flushOut();
   table?.end();
+  if (par) {
+    printed = par.flows;
+    if (par.outputError && par.outputError !== 'EPIPE') throw new Error(`writing flow records: ${par.outputError}`);
+  }
   if (sink) {
     printed = sink.flows;
     const error = await sink.close();
@@ -290,12 +302,32 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo, filter: string[] =
     if (error && error !== 'EPIPE') throw new Error(`writing flow records: ${error}`);
   }
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  const summary = { ...engine.summary(), ...(host ? { plugins: host.stats() } : {}) };
+  const summary = { ...(parallelSummary ?? engine.summary()), ...(host ? { plugins: host.stats() } : {}) };
   const capture = live ? { interface: opts.interface, ...live } : undefined;
   if (opts.summaryJson) io.stderr(`${JSON.stringify({ type: 'summary', flows_printed: printed, wall_seconds: wall, ...summary, ...(capture ? { capture } : {}) })}\n`);
   else if (opts.summary) io.stderr(summaryText(summary, printed, wall) + (live ? `  ${liveText(opts.interface, live)}\n` : '') + (plugins && host ? plugins.pluginSummaryText(host) : ''));
   if (live?.error) io.stderr(`sonda: warning: capture on ${opts.interface} ended: ${live.error}\n`);
   return 0;
+}
+
+/**
+ * The engine over worker threads for `--read` (`--workers`, by default one per core for big
+ * files), or null to run in this thread. NDJSON goes from the workers to standard output.
+ */
+async function flowsInWorkers(opts: FlowsCommandOptions, filter: string[], io: CliIo): Promise<ParallelEngine | null> {
+  const { defaultWorkerCount, ParallelEngine } = await import('../engine/parallel/parallel-engine.js');
+  const workers = opts.workers ?? defaultWorkerCount(opts.read);
+  if (workers <= 1) return null;
+  return new ParallelEngine({
+    workers,
+    engine: { flows: { idleTimeout: opts.idleTimeout, activeTimeout: opts.activeTimeout, tcpCloseTimeout: opts.tcpCloseTimeout, maxFlows: opts.maxFlows } },
+    parsers: opts.parsers,
+    classify: opts.classify ? { protos: opts.protos } : undefined,
+    filter: filter.length > 0 ? filter.join(' ') : undefined,
+    events: opts.events === true,
+    output: !opts.json ? 'records' : io.stdoutFd !== undefined ? 'fd' : 'ndjson',
+    fd: io.stdoutFd,
+  });
 }
 
 /** "capture on lo: 1,234 received by filter, 0 dropped by kernel, 0 dropped by interface" */

@@ -10,6 +10,7 @@ export function summaryText(s: EngineSummary, flowsPrinted: number, wallSeconds:
       `read in ${formatSeconds(wallSeconds)} (${formatCount(rate)} packets/s)`,
   ];
   const extra: string[] = [];
+  if (s.filteredPackets) extra.push(`filtered out ${formatCount(s.filteredPackets)}`);
   if (s.nonIpPackets) extra.push(`non-IP packets ${formatCount(s.nonIpPackets)}`);
   if (s.invalidPackets) extra.push(`undecodable packets ${formatCount(s.invalidPackets)}`);
   if (s.fragments) extra.push(`fragments ${formatCount(s.fragments)} (${formatCount(s.defrag.reassembled)} datagrams reassembled)`);

@@ -68,6 +68,23 @@ function pruned(v: unknown): unknown {
 const EMPTY = new Uint8Array(0);
 const Delivery = { Stream: 0, Datagram: 1, Gap: 2 } as const;
 
+/** Where one direction's reassembled bytes go: one small object per stream, no closures. */
+class DirectionSink {
+  constructor(
+    private readonly owner: FlowConsumers,
+    private readonly follow: Follow,
+    private readonly dir: Dir,
+  ) {}
+
+  data(b: Uint8Array, off: number, end: number, tsUs: number): void {
+    this.owner.deliver(this.follow, Delivery.Stream, this.dir, b, off, end, tsUs);
+  }
+
+  gap(bytes: number): void {
+    this.owner.deliver(this.follow, Delivery.Gap, this.dir, EMPTY, 0, bytes, 0);
+  }
+}
+
 /**
  * Runs the consumers for the engine: asks each of them about every new flow, feeds the flows
  * they follow (reassembling TCP for stream readers), and collects their record fields when a
@@ -283,22 +300,15 @@ export class FlowConsumers {
   }
 
   private newStream(follow: Follow, dir: Dir): TcpStream {
-    return new TcpStream(
-      {
-        data: (b, off, end, tsUs) => this.deliver(follow, Delivery.Stream, dir, b, off, end, tsUs),
-        gap: (bytes) => this.deliver(follow, Delivery.Gap, dir, EMPTY, 0, bytes, 0),
-      },
-      this.stats.reassembly,
-      this.limits,
-      this.weirdByName,
-    );
+    return new TcpStream(new DirectionSink(this, follow, dir), this.stats.reassembly, this.limits, this.weirdByName);
   }
 
   /**
    * Hands bytes to each consumer still fed (for `Gap`, `end` is the hole's size), then drops
    * those that say they are done. One method, no closure per delivery.
+   * @internal (DirectionSink)
    */
-  private deliver(follow: Follow, kind: number, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void {
+  deliver(follow: Follow, kind: number, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void {
     for (let i = 0; i < this.consumers.length; i++) {
       if (!follow.active[i]) continue;
       const c = this.consumers[i]!;

@@ -9,8 +9,8 @@ import { compileFilter, type PacketFilter } from './index.js';
 /** Expressions that read far and at computed offsets, on every link type the corpus has. */
 const COMPLEX = [
   'tcp[((tcp[12] & 0xf0) >> 2):4] = 0x47455420 or (udp port 53 and udp[10] & 0x80 = 0)',
-  'vlan and (udp or arp or ip6 net fe80::/10) or mpls and ip',
-  'not ether broadcast and pppoes and ip',
+  'vlan and (udp or arp or ip6 net fe80::/10) or (mpls and ip)',
+  '(ip6 and not ether multicast) or (not ether broadcast and pppoes)',
   '(ip[6:2] & 0x1fff != 0 or ip6[6] = 44) and len - (ip[2:2] + 14) < 100 or icmp6[icmp6type] = icmp6-echo',
   'ether[len - 1] & 1 = 1 or tcp[tcp[12] >> 2] % 7 = ip[ip[0] & 0xf] ^ 3 or len / (ip[1] & 1) > 0',
   'host 10.0.0.1 or net 192.168 or port 80 or 443 or portrange 5000-6000 or arp or ip6 multicast',

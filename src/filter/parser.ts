@@ -453,16 +453,7 @@ function isGreExtension(t: Token): boolean {
 }
 
 function describe(t: Token): string {
-  switch (t.kind) {
-    case Tok.Eof:
-      return 'end of expression';
-    case Tok.Kw:
-      return `'${t.text}'`;
-    case Tok.Op:
-      return `'${t.text}'`;
-    default:
-      return `'${t.text}'`;
-  }
+  return t.kind === Tok.Eof ? 'end of expression' : `'${t.text}'`;
 }
 
 /** Parses a filter expression; throws `FilterSyntaxError` with the position of the problem. */

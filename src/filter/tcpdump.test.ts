@@ -205,6 +205,10 @@ const EXPRESSIONS = [
   'len % 7 = 0',
   '0 - ip[0] < 100',
   'ip[0] + tcp[0] > 0x50',
+  'ether[len - 1] & 1 = 1 or tcp[tcp[12] >> 2] % 7 = ip[ip[0] & 0xf] ^ 3 or len / (ip[1] & 1) > 0',
+  'ip[0] << (ip[1] & 63) > 0',
+  'len / (udp[1] & 1) > 1000 or arp',
+  'host 10.0.0.1 or net 192.168 or port 80 or 443 or portrange 5000-6000 or arp or ip6 multicast',
   // a failed read rejects the frame
   'tcp[100:4] = 0 or udp',
   'not tcp[1000] = 1',

@@ -348,7 +348,7 @@ export function imapEvents(p: ImapParser): EventFields[] {
 
 /** True when a server's first line is an IMAP greeting (`* OK … IMAP`, `* PREAUTH`). */
 export function probeImap(dir: Dir, b: Uint8Array, off: number, end: number): boolean {
-  if (dir !== 1) return false;
+  if (dir !== 1 || end - off < 4 || b[off] !== 0x2a) return false; // "* OK"
   const s = Buffer.from(b.buffer, b.byteOffset + off, Math.min(end - off, 256)).toString('latin1');
   return /^\* (OK|PREAUTH) [^\r\n]*IMAP/i.test(s);
 }

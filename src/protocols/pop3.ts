@@ -243,7 +243,7 @@ export function pop3Events(p: Pop3Parser): EventFields[] {
 
 /** True when a server's first line is a POP3 greeting naming POP (`+OK … POP3 …`). */
 export function probePop3(dir: Dir, b: Uint8Array, off: number, end: number): boolean {
-  if (dir !== 1) return false;
+  if (dir !== 1 || end - off < 4 || b[off] !== 0x2b) return false; // "+OK"
   const s = Buffer.from(b.buffer, b.byteOffset + off, Math.min(end - off, 256)).toString('latin1');
   return /^\+OK[^\r\n]*POP/i.test(s);
 }

@@ -160,6 +160,8 @@ function text(b: Uint8Array, off: number, end: number): string {
 export function probeSip(b: Uint8Array, off: number, end: number): boolean {
   let i = off;
   while (i < end && (b[i] === 13 || b[i] === 10)) i++;
+  // A request method or "SIP/2.0" starts with an upper-case letter: most payloads fail here, before any text is made.
+  if (i >= end || b[i]! < 0x41 || b[i]! > 0x5a) return false;
   const stop = Math.min(end, i + 512);
   let eol = i;
   while (eol < stop && b[eol] !== 10) eol++;

@@ -427,6 +427,9 @@ const SMTP_PORTS = new Set([25, 587, 2525]);
 
 /** True when the first line of a stream looks like SMTP (greeting `220 … SMTP`, or EHLO/HELO). */
 export function probeSmtp(dir: Dir, b: Uint8Array, off: number, end: number): boolean {
+  // Byte checks first: most flows asked are not SMTP, and text is costly to make.
+  if (end - off < 5) return false;
+  if (dir === 1 ? b[off] !== 0x32 || b[off + 1] !== 0x32 || b[off + 2] !== 0x30 : !'EeHhLl'.includes(String.fromCharCode(b[off]!))) return false;
   const s = Buffer.from(b.buffer, b.byteOffset + off, Math.min(end - off, 512)).toString('latin1');
   if (dir === 1) return /^220[ -][^\r\n]*SMTP/i.test(s);
   return /^(EHLO|HELO|LHLO) /i.test(s);

@@ -181,8 +181,8 @@ export function tlsVersionName(v: number): string | undefined {
 
 /** One direction's parsing state. */
 class Side {
-  /** Record header being gathered across calls (5 bytes). */
-  readonly hdr = new Uint8Array(5);
+  /** Record header being gathered across calls (5 bytes; made when a header is first split). */
+  hdr: Uint8Array | null = null;
   hdrLen = 0;
   /** Content type and body bytes still to come of the current record (0: at a header). */
   recType = 0;
@@ -273,7 +273,8 @@ export class TlsParser {
         p += 5;
       } else {
         const n = Math.min(5 - s.hdrLen, end - p);
-        s.hdr.set(b.subarray(p, p + n), s.hdrLen);
+        s.hdr ??= new Uint8Array(5);
+        for (let i = 0; i < n; i++) s.hdr[s.hdrLen + i] = b[p + i]!;
         s.hdrLen += n;
         p += n;
         if (s.hdrLen < 5) return;
