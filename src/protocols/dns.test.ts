@@ -469,11 +469,12 @@ describe('dns: DnsFlowState', () => {
     const r2 = bytes(header({ id: 2, flags: 0x8183, qd: 1 }), question('B.EXAMPLE', DnsType.AAAA));
     const r1 = bytes(header({ id: 1, flags: 0x8180, qd: 1, an: 1 }), question('a.example'), rr(ptr(12), DnsType.A, 5, [1, 1, 1, 1]));
     const stray = bytes(header({ id: 1, flags: 0x8180, qd: 1 }), question('c.example'));
+    assert.equal(s.done, false, 'no answer yet');
+    assert.equal(s.record()?.query, 'b.example', 'before any answer: the latest question');
     s.datagram(1, r2, 0, r2.length);
-    assert.equal(s.done, false, 'the first transaction is not answered yet');
+    assert.equal(s.done, true, 'an answer: the record has what it shows');
     s.datagram(1, r1, 0, r1.length);
     s.datagram(1, stray, 0, stray.length);
-    assert.equal(s.done, true);
     assert.deepEqual(
       s.transactions().map((t) => [t.id, t.query, t.qtype, t.rcode, t.answers.join()]),
       [
@@ -482,7 +483,7 @@ describe('dns: DnsFlowState', () => {
         [1, 'c.example', 'A', 'NOERROR', ''],
       ],
     );
-    assert.deepEqual(s.record(), { query: 'A.example', qtype: 'A', rcode: 'NOERROR', answers: ['1.1.1.1'] });
+    assert.deepEqual(s.record(), { query: 'b.example', qtype: 'AAAA', rcode: 'NXDOMAIN' }, 'the first transaction answered');
     assert.equal(s.transactions()[0]!.latencyUs, undefined, 'no timestamps given');
   });
 
@@ -854,4 +855,11 @@ describe('dns: real captures', { timeout: 60_000 }, () => {
     for (const n of seen.keys()) assert.ok((DNS_WEIRDS as readonly string[]).includes(n), n);
     assert.ok(payloads > 1000 && messages > 0.9 * payloads, `${messages}/${payloads}`);
   });
+});
+
+test('the record host is the query name as people read it (escapes undone, UTF-8)', async () => {
+  const { readableName } = await import('./index.js');
+  assert.equal(readableName('luca\\226\\128\\153s\\032imac._odisk._tcp.local'), 'luca’s imac._odisk._tcp.local');
+  assert.equal(readableName('www.example.com'), 'www.example.com');
+  assert.equal(readableName('a\\.b.example'), 'a.b.example');
 });

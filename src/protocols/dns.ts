@@ -621,6 +621,8 @@ class TcpDirection {
 export class DnsFlowState {
   private readonly limits: DnsLimits;
   private readonly txs: DnsTransaction[] = [];
+  /** The first transaction whose response was read. */
+  private firstAnswered: DnsTransaction | undefined = undefined;
   private readonly pending: Pending[] = [];
   private readonly learned: Array<{ name: string; address: string; ttl: number }> = [];
   private readonly learnedKeys = new Set<string>();
@@ -641,7 +643,7 @@ export class DnsFlowState {
    * payloads in a row that were not DNS). Later messages are still parsed when given.
    */
   get done(): boolean {
-    return this.gaveUp || this.recordTx()?.rcode !== undefined;
+    return this.gaveUp || this.firstAnswered !== undefined;
   }
 
   /**
@@ -748,8 +750,14 @@ export class DnsFlowState {
   }
 
   /** The first transaction with a name, else the first one. */
+  /**
+   * The transaction the record shows, as ndpiReader picks it: the first one answered; before
+   * any answer, the latest query with a name (a client retrying or asking several names in a
+   * row is reported by its last question).
+   */
   private recordTx(): DnsTransaction | undefined {
-    for (const t of this.txs) if (t.query !== undefined) return t;
+    if (this.firstAnswered !== undefined) return this.firstAnswered;
+    for (let i = this.txs.length - 1; i >= 0; i--) if (this.txs[i]!.query !== undefined) return this.txs[i];
     return this.txs[0];
   }
 
@@ -795,6 +803,7 @@ export class DnsFlowState {
     }
     tx ??= this.newTx(m);
     if (tx !== undefined) {
+      this.firstAnswered ??= tx;
       tx.rcode = rcodeName(m.rcode);
       for (const a of m.answers) tx.answers.push(a.data);
       this.onAnswer?.(tx);

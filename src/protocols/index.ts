@@ -40,6 +40,26 @@ function setHost(fields: RecordFields, host: string | undefined): void {
   if (host !== undefined && host !== '' && fields.host === undefined) fields.host = host;
 }
 
+/**
+ * A name in dig's presentation form (`luca\226\128\153s\032imac.local`) as people read it
+ * (`luca’s imac.local`): escapes undone, bytes read as UTF-8. For `host`; `dns.query` keeps
+ * the exact form.
+ */
+export function readableName(name: string): string {
+  if (!name.includes('\\')) return name;
+  const bytes: number[] = [];
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x5c && i + 3 < name.length + 0 && /^[0-9]{3}$/.test(name.slice(i + 1, i + 4))) {
+      bytes.push(Number(name.slice(i + 1, i + 4)) & 0xff);
+      i += 3;
+    } else if (c === 0x5c && i + 1 < name.length) {
+      bytes.push(name.charCodeAt(++i) & 0xff);
+    } else bytes.push(c & 0xff);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
 /** A DNS flow's parser, and whether it must read every transaction (events listened to). */
 interface DnsFlow {
   readonly dns: DnsFlowState;
@@ -67,7 +87,7 @@ export const dnsConsumer: Consumer<DnsFlow> = {
     const dns = st.dns.record();
     if (dns === undefined) return;
     fields.dns = dns;
-    setHost(fields, dns.query);
+    setHost(fields, dns.query === undefined ? undefined : readableName(dns.query));
   },
   events: (st) => st.dns.transactions().map(dnsEvent),
 };
