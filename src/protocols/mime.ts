@@ -673,5 +673,7 @@ export function mailEventFields(m: MimeMessage): Record<string, unknown> {
   for (const k of ['subject', 'from', 'to', 'cc', 'date', 'message_id'] as const) if (m[k] !== undefined) out[k] = m[k];
   out.parts = m.parts.map((p) => ({ ...p }));
   out.message_size = m.length;
+  // The decoded text of the first text part (bounded by `maxText`): what consumers read of the mail.
+  if (m.text !== undefined && m.text !== '') out.body_text = m.text;
   return out;
 }

@@ -110,6 +110,7 @@ describe('smtp: dialogue', () => {
     ]);
     assert.equal(a.message_bytes, Buffer.byteLength(MESSAGE));
     assert.equal(a.ts, 10);
+    assert.equal(a.body_text, '.leading dot line\r\n..', 'the decoded text body, dot-unstuffed, reaches consumers');
     assert.equal(b.subject, 'chunked');
     assert.deepEqual(b.rcpt_to, ['carol@example.com']);
     assert.equal(b.status, 250);
