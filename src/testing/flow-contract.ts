@@ -63,6 +63,19 @@ function checkEndpoint(e: unknown, path: string, version: unknown, proto: unknow
 }
 
 /** Violations of the flow-record contract in `rec` (empty when it conforms). */
+const CONFIDENCES = new Set(['dpi', 'cache', 'ip', 'port', 'guess', 'unknown']);
+
+/** `app`: protocol is MASTER or MASTER.APP, halves consistent, confidence from the contract's list. */
+function checkApp(v: unknown, out: string[]): void {
+  const a = v as Record<string, unknown>;
+  for (const k of Object.keys(a)) if (!['protocol', 'master', 'app', 'category', 'confidence'].includes(k)) out.push(`app.${k} is not in the contract`);
+  for (const k of ['protocol', 'master', 'app'] as const) if (typeof a[k] !== 'string' || a[k] === '') out.push(`app.${k} missing`);
+  if (a.category !== undefined && typeof a.category !== 'string') out.push('app.category not a string');
+  if (!CONFIDENCES.has(a.confidence as string)) out.push(`app.confidence ${String(a.confidence)} invalid`);
+  const expected = a.app === a.master ? a.master : `${String(a.master)}.${String(a.app)}`;
+  if (a.protocol !== expected) out.push(`app.protocol ${String(a.protocol)} is not master[.app] (${expected})`);
+}
+
 export function flowContractViolations(rec: unknown): string[] {
   const out: string[] = [];
   if (typeof rec !== 'object' || rec === null) return ['not an object'];
@@ -95,5 +108,14 @@ export function flowContractViolations(rec: unknown): string[] {
     if (t.rtt_ms !== undefined && (typeof t.rtt_ms !== 'number' || t.rtt_ms < 0)) out.push('tcp.rtt_ms invalid');
   }
   if (!END_REASONS.has(r.end_reason as string)) out.push(`end_reason ${String(r.end_reason)} invalid`);
+  if (r.app !== undefined) checkApp(r.app, out);
+  for (const k of ['risks', 'tags'] as const) {
+    const v = r[k];
+    if (v !== undefined && (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string' || x === ''))) out.push(`${k} is not a non-empty array of names`);
+  }
+  if (r.process !== undefined) {
+    const p = r.process as Record<string, unknown>;
+    if (!isCount(p.pid) || typeof p.name !== 'string' || Object.keys(p).some((k) => k !== 'pid' && k !== 'name')) out.push(`process ${JSON.stringify(p)} is not {pid, name}`);
+  }
   return out;
 }
