@@ -325,8 +325,9 @@ export class Classifier {
       if (master === 'TLS') master = TLS_BY_PORT.get(st.serverPort) ?? master;
       else if ((fields as { tls?: unknown }).tls !== undefined) master = STARTTLS_NAME.get(master) ?? master;
       // A dissector may name both levels ("STUN.WhatsAppCall"): the application is its own.
+      // Only a known master before the dot splits (nDPI names such as "Z39.50" have dots).
       const dot = master.indexOf('.');
-      if (dot > 0) {
+      if (dot > 0 && c.get(master.slice(0, dot))?.master === true) {
         app = master.slice(dot + 1);
         master = master.slice(0, dot);
       }
