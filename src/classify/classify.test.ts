@@ -113,3 +113,23 @@ test('DGA heuristic: machine-made names yes, ordinary names no', () => {
   for (const h of ['xjwqkzvbtrhq.com', 'a8f3k2m9q1z7x.net', 'qwrtzpsdfghjkl.org']) assert.ok(looksLikeDga(h), h);
   for (const h of ['www.google.com', 'facebook.com', 'api.dropboxapi.com', 'wikipedia.org', 'localhost', 'xn--bcher-kva.example']) assert.ok(!looksLikeDga(h), h);
 });
+
+test('sonda protocols: every known name with its category; user files add theirs', async () => {
+  let out = '';
+  const io: CliIo = { stdout: (s) => (out += s), stderr: () => undefined, stderrIsTty: false };
+  assert.equal(await main(['protocols', '--json'], io), 0);
+  const rows = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { name: string; category: string; kind: string; detection: string[] });
+  assert.ok(rows.length > 250, `${rows.length} names`);
+  const by = new Map(rows.map((r) => [r.name, r]));
+  assert.deepEqual([by.get('TLS')?.category, by.get('TLS')?.kind], ['Web', 'protocol']);
+  assert.ok(by.get('BitTorrent')?.detection.includes('dpi'));
+  assert.equal(by.get('YouTube')?.kind, 'application');
+  const protos = join(tmp, 'list.txt');
+  writeFileSync(protos, '[MyApp]\ncategory = Game\nudp = 40001\n');
+  out = '';
+  assert.equal(await main(['protocols', '--protos', protos], io), 0);
+  assert.match(out, /^MyApp\s+Game\s+application\s+udp\/40001$/m);
+});
