@@ -33,14 +33,49 @@ function headText(b: Uint8Array, off: number, end: number): string {
   return s;
 }
 
-/** TLS (and SSL 2 hellos): a handshake record at the start of a direction. */
-export const tls: Dissector = {
+/**
+ * Whole TLS records from `off`: content type 20-23, version 3.0-3.4, length at most 2^14 + 2048,
+ * chained record after record up to `end` (the last may continue past it). Returns the
+ * number of record headers checked, 0 when something does not fit.
+ */
+export function tlsRecordChain(b: Uint8Array, off: number, end: number): number {
+  let n = 0;
+  for (let p = off; p < end; ) {
+    if (end - p < 5) return n > 0 ? n : 0;
+    const type = b[p]!;
+    if (type < 20 || type > 23 || b[p + 1] !== 3 || b[p + 2]! > 4) return 0;
+    const len = (b[p + 3]! << 8) | b[p + 4]!;
+    if (len === 0 || len > 18432) return 0;
+    n++;
+    p += 5 + len;
+  }
+  return n;
+}
+
+/**
+ * TLS (and SSL 2 hellos): a handshake record at the start of a direction; or, for a connection
+ * picked up after its handshake, records that chain exactly (type, version, length) in two
+ * payloads in a row — one such header alone is too easy to meet by chance.
+ */
+export const tls: Dissector<{ chained: number }> = {
   name: 'TLS',
   transport: 'tcp',
-  inspect(p) {
+  state: () => ({ chained: 0 }),
+  inspect(p, st) {
     if (probeTls(p.b, p.off, p.end)) return MATCH;
+    if (p.streamOffset !== 0 || p.index > 0) {
+      // Mid-stream: only payloads that start a record can be judged (the rest may be inside one).
+      if (tlsRecordChain(p.b, p.off, p.end) > 0) {
+        if (++st.chained >= 2) return MATCH;
+        return CONTINUE;
+      }
+      st.chained = 0;
+      return p.packets[0] + p.packets[1] >= 8 ? REJECT : CONTINUE;
+    }
     // STARTTLS-style protocols speak text first: only the first payload decides alone.
-    return p.index === 0 && p.dir === 0 && p.streamOffset === 0 && !onPort(p.flow, 3389) ? REJECT : CONTINUE;
+    if (p.dir === 0 && !onPort(p.flow, 3389) && tlsRecordChain(p.b, p.off, p.end) === 0) return REJECT;
+    if (tlsRecordChain(p.b, p.off, p.end) > 0 && ++st.chained >= 2) return MATCH;
+    return CONTINUE;
   },
 };
 
