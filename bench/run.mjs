@@ -41,7 +41,23 @@ const MIB = 1024 * 1024;
 /** Targets for tools marked `targets: true` (see ../shared/ARCHITECTURE.md). */
 const TARGETS = { ratioVsWalk: 0.6, peakRssMiB: 250, engineBytesPerFlow: 300 };
 
-const sondaFlows = (file, ...extra) => [NODE, 'bin/sonda.js', 'flows', '--read', file, '--json', '--no-summary', '--summary-json', ...extra];
+// One thread unless a tool asks for workers (a later --workers wins): the CLI's default is a
+// worker per core for big files, and the single-thread figures must stay comparable.
+const sondaFlows = (file, ...extra) => [NODE, 'bin/sonda.js', 'flows', '--read', file, '--json', '--no-summary', '--summary-json', '--workers', '1', ...extra];
+const CORES = os.availableParallelism();
+/** The scaling table's runs: 1, 2 and (on bigger machines) every core; `workers` marks them. */
+const workersRuns = (prefix, note, ...extra) =>
+  [...new Set([1, 2, CORES])].map((n) => ({
+    name: `${prefix}${n}`,
+    role: 'sonda',
+    baseline: 'sonda-empty',
+    workers: n,
+    scaling: prefix,
+    enabled: prefix === 'sonda-flows-workers',
+    note: `${note}, ${n === 1 ? 'one thread (the reference of the scaling table)' : `${n} worker threads`}`,
+    cmd: (f) => sondaFlows(f, ...extra, '--workers', String(n)),
+    parse: parseSonda,
+  }));
 
 /**
  * The tools timed. `cmd(file, ctx)` gives argv (run in the repo folder, stdout to /dev/null
@@ -71,7 +87,11 @@ const TOOLS = [
   { name: 'sonda-flows-classify', role: 'sonda', baseline: 'sonda-empty', note: 'every parser and the classifier (the default)', cmd: (f) => sondaFlows(f), parse: parseSonda },
   { name: 'sonda-plugins10', role: 'sonda', baseline: 'sonda-empty', note: 'core run + 10 plugins whose filters match nothing', cmd: (f) => sondaFlows(f, '--parsers', 'none', '--no-classify', '--plugin', 'bench/plugins/no-match-10.mjs'), parse: parseSonda },
   { name: 'sonda-content1000', role: 'sonda', baseline: 'sonda-empty', note: 'core run + 1,000 content rules over every stream and datagram', cmd: (f) => sondaFlows(f, '--parsers', 'none', '--no-classify', '--plugin', 'bench/plugins/content-1000.mjs'), parse: parseSonda },
-  { name: 'sonda-flows-workers2', role: 'sonda', baseline: 'sonda-empty', enabled: false, note: 'two worker threads', cmd: (f) => sondaFlows(f, '--workers', '2'), parse: parseSonda },
+  // Scaling over worker threads: the default run (every parser, the classifier), and the
+  // engine alone (SONDA_BENCH_TOOLS=sonda-core-workers1,sonda-core-workers2), where the reading
+  // thread's dispatch is the limit.
+  ...workersRuns('sonda-flows-workers', 'every parser and the classifier'),
+  ...workersRuns('sonda-core-workers', 'no application layer', '--parsers', 'none', '--no-classify'),
   // Baselines: peak RSS of start-up alone.
   { name: 'node-empty', role: 'baseline', cmd: () => [NODE, '-e', '0'] },
   { name: 'sonda-empty', role: 'baseline', note: 'sonda flows on a header-only capture', cmd: (_f, ctx) => sondaFlows(ctx.emptyPcap), parse: parseSonda },
@@ -194,7 +214,7 @@ function distStamp() {
 }
 
 /**
- * Copies bin/, dist/ and package.json (node_modules linked) to `<scratch>/sonda`, so that a
+ * Copies bin/, dist/, data/ and package.json (node_modules linked) to `<scratch>/sonda`, so that a
  * rebuild of dist/ by someone else during the run does not change what is measured. Retries while
  * dist/ is being written. Returns { root, builtMs }.
  */
@@ -207,6 +227,8 @@ async function snapshotCli(scratch) {
       mkdirSync(root);
       cpSync(join(REPO, 'dist'), join(root, 'dist'), { recursive: true });
       cpSync(join(REPO, 'bin'), join(root, 'bin'), { recursive: true });
+      // The classifier's protocol files, read at start-up relative to dist/.
+      if (existsSync(join(REPO, 'data'))) cpSync(join(REPO, 'data'), join(root, 'data'), { recursive: true });
       copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
       symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
       if (distStamp() === before) return { root, builtMs: before };
@@ -428,6 +450,20 @@ async function main() {
     cost('sonda-flows-classify', 'sonda-flows-parsers', 'classification', '<= 25 % cost');
     cost('sonda-plugins10', 'sonda-flows', '10 plugins matching nothing', '<= 10 % cost');
     cost('sonda-content1000', 'sonda-flows', '1,000 content rules over all streams');
+  }
+  for (const prefix of new Set(TOOLS.map((t) => t.scaling).filter(Boolean))) {
+    const runs = [...agg.values()].filter((a) => state.get(a.name).tool.scaling === prefix && a.ok && a.mpps > 0);
+    const one = runs.find((a) => state.get(a.name).tool.workers === 1);
+    if (runs.length < 2 || !one) continue;
+    out.push('');
+    out.push(`Scaling over worker threads (${prefix}*: ${state.get(one.name).tool.note.split(',')[0]}; ${host0.cores} cores, the reading thread included):`);
+    out.push(
+      markdownTable(
+        ['workers', 'wall s', 'CPU s', 'Mpps', '× 1 thread'],
+        runs.map((a) => [String(state.get(a.name).tool.workers), fix(a.medianWallS, 3), fix(a.medianCpuS, 2), fix(a.mpps, 3), a === one ? '1.00 (ref)' : fix(a.mpps / one.mpps, 2)]),
+        ['r', 'r', 'r', 'r', 'r'],
+      ),
+    );
   }
   if (skipped.length) out.push(`skipped: ${skipped.join(', ')}`);
   if (targets.length) {

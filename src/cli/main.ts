@@ -172,7 +172,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--no-summary', 'do not print the summary on stderr')
     .option('--summary-json', 'print the summary on stderr as one JSON object')
     .option('--no-progress', 'no progress bar, even on a terminal')
-    .option('--workers <n>', 'with --read: threads that decode and follow flows, 1 = this thread only (default: one per core for captures of 16 MiB or more)', positiveInteger('--workers'))
+    .option('--workers <n>', 'with --read: threads that decode and follow flows, 1 = this thread only (default: one per core for captures of 64 MiB or more)', positiveInteger('--workers'))
     .action(async (filter: string[], opts: FlowsCommandOptions, cmd: Command) => {
       if ((opts.read === undefined) === (opts.interface === undefined)) throw new SondaError('SONDA_E_BAD_OPTION', 'flows: give either --read <file> or --interface <name>');
       if (opts.interface !== undefined) {
@@ -200,6 +200,9 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo, filter: string[] =
   const started = process.hrtime.bigint();
   // Compiled first, so that a syntax error (printed with a caret) comes before any other work.
   const packetFilter = opts.read !== undefined && filter.length > 0 ? (await import('../filter/index.js')).compileFilter(filter.join(' ')) : undefined;
+  // Files spread their flows over worker threads (engine/parallel), started first so that they
+  // load while this thread checks the options; plugins run in this thread.
+  const par = opts.read !== undefined && opts.plugin.length === 0 ? await flowsInWorkers(opts, filter, io) : null;
   let consumers: Consumer[] = [];
   try {
     // Loaded only when used: the parsers (and node:crypto, zlib) cost start-up time.
@@ -219,8 +222,6 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo, filter: string[] =
     consumers,
     filter: packetFilter,
   });
-  // Files spread their flows over worker threads (engine/parallel); plugins run in this thread.
-  const par = opts.read !== undefined && !host ? await flowsInWorkers(opts, filter, io) : null;
   let printed = 0;
   const table = opts.json ? null : new FlowTableWriter(io.stdout);
   // The process's own stdout gets NDJSON from a worker; an embedding caller's io, in-thread.
