@@ -229,6 +229,8 @@ async function snapshotCli(scratch) {
       cpSync(join(REPO, 'bin'), join(root, 'bin'), { recursive: true });
       // The classifier's protocol files, read at start-up relative to dist/.
       if (existsSync(join(REPO, 'data'))) cpSync(join(REPO, 'data'), join(root, 'data'), { recursive: true });
+      // The bench's own plugin modules (sonda-plugins10, sonda-content1000).
+      cpSync(join(REPO, 'bench/plugins'), join(root, 'bench/plugins'), { recursive: true });
       copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
       symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
       if (distStamp() === before) return { root, builtMs: before };

@@ -11,7 +11,7 @@
 import { parseDnsMessage } from '../protocols/dns.js';
 import type { Consumer, Dir, FlowStart, RecordFields } from '../engine/consumer.js';
 import { type Catalog, parseAddress } from './catalog.js';
-import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT } from './dissector.js';
+import { CONTINUE, type Dissector, type FlowInfo, indexOf, MATCH, type Payload, REJECT } from './dissector.js';
 import { DnsCache } from './dns-cache.js';
 import { flowRisks } from './risks.js';
 
@@ -127,6 +127,10 @@ class ClassifyFlow implements Payload, FlowInfo {
   cachedName: string | undefined;
   /** A DNS flow whose answers feed the cache. */
   readonly learnDns: boolean;
+  /** A login was seen in clear (a password command, Basic authorisation …). */
+  clearCredentials = false;
+  /** Client payloads looked at for credentials after the verdict. */
+  credentialChecks = 0;
 
   constructor(s: FlowStart, ipApp: string | undefined, cachedName: string | undefined) {
     this.transport = s.protocol;
@@ -166,6 +170,33 @@ class ClassifyFlow implements Payload, FlowInfo {
 }
 
 const NO_STATES: unknown[] = [];
+
+/** Clear-text protocols and the client commands that carry a login in them. */
+const CREDENTIAL_MARKERS = new Map<string, readonly string[]>([
+  ['FTP_CONTROL', ['PASS ']],
+  ['POP3', ['PASS ', 'APOP ']],
+  ['IMAP', [' LOGIN ']],
+  ['SMTP', ['AUTH PLAIN', 'AUTH LOGIN']],
+  ['HTTP', ['\nAuthorization: Basic ', '\nauthorization: basic ']],
+]);
+/** Client payloads searched for a login once the protocol is known. */
+const CREDENTIAL_CHECKS = 12;
+
+/** After the verdict, a clear-text protocol's client payloads are searched for a login (bounded). */
+function watchesCredentials(st: ClassifyFlow): boolean {
+  return st.verdict !== undefined && !st.clearCredentials && st.credentialChecks < CREDENTIAL_CHECKS && CREDENTIAL_MARKERS.has(st.verdict);
+}
+
+function checkCredentials(st: ClassifyFlow, b: Uint8Array, off: number, end: number): void {
+  st.credentialChecks++;
+  const limit = Math.min(end, off + 2048);
+  for (const m of CREDENTIAL_MARKERS.get(st.verdict!)!) {
+    if (indexOf(b, off, limit, m) >= 0 || (m.endsWith(' ') && indexOf(b, off, limit, m.toLowerCase()) >= 0)) {
+      st.clearCredentials = true;
+      return;
+    }
+  }
+}
 const NO_DISSECTORS: readonly Dissector[] = [];
 
 const EMPTY = new Uint8Array(0);
@@ -217,7 +248,10 @@ export class Classifier {
     open: (s) => this.open(s),
     datagram: (st, dir, b, off, end, tsUs) => this.payload(st, dir, b, off, end, tsUs),
     stream: (st, dir, b, off, end, tsUs) => this.payload(st, dir, b, off, end, tsUs),
-    done: (st) => !st.learnDns && ((st.candidates !== null && st.candidates.length === 0) || st.verdict !== undefined || st.packets[0] + st.packets[1] >= this.budget),
+    done: (st) =>
+      !st.learnDns &&
+      !watchesCredentials(st) &&
+      ((st.candidates !== null && st.candidates.length === 0) || st.verdict !== undefined || st.packets[0] + st.packets[1] >= this.budget),
     close: (st, fields) => this.close(st, fields),
   };
 
@@ -233,6 +267,7 @@ export class Classifier {
 
   private payload(st: ClassifyFlow, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void {
     if (st.learnDns && dir === 1) this.learn(b, off, end);
+    if (dir === 0 && watchesCredentials(st)) checkCredentials(st, b, off, end);
     if (st.candidates === null && st.verdict === undefined) this.candidatesFor(st);
     if (st.verdict !== undefined || st.candidates!.length === 0 || st.packets[0] + st.packets[1] >= this.budget) {
       st.streamBytes[dir] += end - off;
@@ -260,6 +295,8 @@ export class Classifier {
         continue;
       }
       st.verdict = v === MATCH ? d.name : (v as string);
+      // The payload that named the protocol may carry the login too (an HTTP request).
+      if (dir === 0 && watchesCredentials(st)) checkCredentials(st, b, off, end);
       break;
     }
     st.b = EMPTY;

@@ -12,7 +12,7 @@ import { probeSip } from '../../protocols/sip.js';
 import { probeSmtp } from '../../protocols/smtp.js';
 import { probeSsh } from '../../protocols/ssh.js';
 import { probeTls } from '../../protocols/tls.js';
-import { CONTINUE, type Dissector, MATCH, onPort, REJECT, startsWith, u32 } from '../dissector.js';
+import { CONTINUE, type Dissector, MATCH, onPort, type Payload, REJECT, startsWith, u32 } from '../dissector.js';
 
 /** HTTP/1.x: a request line or a status line at the start of either direction. */
 export const http: Dissector = {
@@ -146,21 +146,26 @@ export const ntp: Dissector = {
 export const smtp: Dissector = {
   name: 'SMTP',
   transport: 'tcp',
-  inspect: (p) => (probeSmtp(p.dir, p.b, p.off, p.end) ? MATCH : p.index >= 1 ? REJECT : CONTINUE),
+  inspect: (p) => (probeSmtp(p.dir, p.b, p.off, p.end) || greets(p, '220', [25, 587]) ? MATCH : p.index >= 1 ? REJECT : CONTINUE),
 };
+
+/** On the protocol's own port, the server's greeting alone (many do not name the protocol). */
+function greets(p: Payload, word: string, ports: readonly number[]): boolean {
+  return p.dir === 1 && p.streamOffset === 0 && ports.includes(p.flow.serverPort) && startsWith(p.b, p.off, p.end, word);
+}
 
 /** POP3: `+OK` greeting or a POP3 command. */
 export const pop3: Dissector = {
   name: 'POP3',
   transport: 'tcp',
-  inspect: (p) => (probePop3(p.dir, p.b, p.off, p.end) ? MATCH : p.index >= 1 ? REJECT : CONTINUE),
+  inspect: (p) => (probePop3(p.dir, p.b, p.off, p.end) || greets(p, '+OK', [110]) ? MATCH : p.index >= 1 ? REJECT : CONTINUE),
 };
 
 /** IMAP: `* OK` greeting or a tagged IMAP command. */
 export const imap: Dissector = {
   name: 'IMAP',
   transport: 'tcp',
-  inspect: (p) => (probeImap(p.dir, p.b, p.off, p.end) ? MATCH : p.index >= 1 ? REJECT : CONTINUE),
+  inspect: (p) => (probeImap(p.dir, p.b, p.off, p.end) || greets(p, '* OK', [143]) ? MATCH : p.index >= 1 ? REJECT : CONTINUE),
 };
 
 /** FTP control: a `220` greeting (with FTP in it, or on port 21) or USER/AUTH from the client. */
