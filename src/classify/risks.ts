@@ -59,11 +59,16 @@ const DGA_MIN_LABEL = 10;
  * length, long consonant runs or many digits mixed with letters (the shape of DGA output).
  */
 export function looksLikeDga(host: string): boolean {
-  const labels = host.toLowerCase().split('.').filter(Boolean);
-  if (labels.length < 2) return false;
   // Registrable label: the one before the public suffix (approximated: the second last).
-  const label = labels[labels.length - 2]!;
-  if (label.length < DGA_MIN_LABEL || label.startsWith('xn--')) return false;
+  let end = host.length;
+  if (host.endsWith('.')) end--;
+  const lastDot = host.lastIndexOf('.', end - 1);
+  if (lastDot <= 0) return false;
+  const start = host.lastIndexOf('.', lastDot - 1) + 1;
+  // Most names are ruled out here, before any string is made.
+  if (lastDot - start < DGA_MIN_LABEL) return false;
+  const label = host.slice(start, lastDot).toLowerCase();
+  if (label.startsWith('xn--')) return false;
   let vowels = 0;
   let digits = 0;
   let run = 0;
@@ -117,10 +122,12 @@ export function flowRisks(app: { master: string; confidence: string }, st: RiskF
     if (tls.sni === undefined && tls.version !== undefined) risks.push(RISK.missingSni);
     if (tls.cert_subject !== undefined && tls.cert_subject === tls.cert_issuer) risks.push(RISK.selfSignedCert);
   }
-  const host = f.tls?.sni ?? f.http?.url?.split('/')[0] ?? f.host;
-  if (host !== undefined && (master === 'HTTP' || master === 'TLS' || master === 'QUIC') && NUMERIC_HOST.test(host)) risks.push(RISK.numericHost);
+  if (master === 'HTTP' || master === 'TLS' || master === 'QUIC') {
+    const host = f.tls?.sni ?? f.http?.url?.split('/')[0] ?? f.host;
+    if (host !== undefined && NUMERIC_HOST.test(host)) risks.push(RISK.numericHost);
+  }
   const name = f.dns?.query ?? f.tls?.sni ?? f.host;
-  if (name !== undefined && !NUMERIC_HOST.test(name) && looksLikeDga(name)) risks.push(RISK.dgaDomain);
+  if (name !== undefined && looksLikeDga(name) && !NUMERIC_HOST.test(name)) risks.push(RISK.dgaDomain);
   const http = f.http;
   if (http !== undefined) {
     let url = http.url ?? '';

@@ -65,6 +65,26 @@ function pruned(v: unknown): unknown {
   }
   return v;
 }
+/** True when `pruned(v)` would return `v` unchanged (nothing empty or non-finite inside). */
+function isClean(v: unknown): boolean {
+  if (v === null || v === undefined || v === '') return false;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return false;
+    for (const x of v) if (!isClean(x)) return false;
+    return true;
+  }
+  if (typeof v === 'object' && !(v instanceof Uint8Array)) {
+    let any = false;
+    for (const k in v) {
+      if (!isClean((v as Record<string, unknown>)[k])) return false;
+      any = true;
+    }
+    return any;
+  }
+  return true;
+}
+
 const EMPTY = new Uint8Array(0);
 const Delivery = { Stream: 0, Datagram: 1, Gap: 2 } as const;
 
@@ -292,7 +312,10 @@ export class FlowConsumers {
       }
     }
     for (const k in fields) {
-      const v = pruned((fields as Record<string, unknown>)[k]);
+      const raw = (fields as Record<string, unknown>)[k];
+      // Most values are already clean: check without allocating, rebuild only those that are not.
+      if (isClean(raw)) continue;
+      const v = pruned(raw);
       if (v === undefined) delete (fields as Record<string, unknown>)[k];
       else (fields as Record<string, unknown>)[k] = v;
     }
