@@ -3,13 +3,8 @@
  * calling convention, with guard bytes around each payload), or the classifier with chosen
  * dissectors over a corpus capture.
  */
-import { readCapture } from '../../capture/read-capture.js';
-import type { Consumer } from '../../engine/consumer.js';
-import { Engine } from '../../engine/engine.js';
-import { seededRandom } from '../../testing/random.js';
-import { loadCatalog } from '../catalog.js';
-import { Classifier } from '../classifier.js';
 import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT } from '../dissector.js';
+import { classifyCapture, randomPayloads } from './testkit.js';
 
 /** Bytes of a hex string (white space ignored). */
 export function hexBytes(s: string): Uint8Array {
@@ -101,72 +96,24 @@ export function inspectAll(d: Dissector, flow: Partial<FlowInfo>, packets: reado
 /** The name `d` claims a crafted flow for (see `inspectAll`; reads outside a payload throw). */
 export const nameOf = (d: Dissector, flow: Partial<FlowInfo>, packets: readonly Packet[]): string | undefined => inspectAll(d, flow, packets, 0x20, true).name;
 
-/** `n` seeded random payloads of 0..`maxLen` bytes. */
-export function noise(seed: number, n: number, maxLen: number): Uint8Array[] {
-  const rnd = seededRandom(seed);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = new Uint8Array(Math.floor(rnd() * (maxLen + 1)));
-    for (let j = 0; j < a.length; j++) a[j] = Math.floor(rnd() * 256);
-    out.push(a);
-  }
-  return out;
-}
-
 /**
  * How many of `n` random payloads (first payload of a flow, in either direction, on `flow`'s
  * ports) `d` claims: should be 0.
  */
 export function noiseClaims(d: Dissector, flow: Partial<FlowInfo>, seed = 7, n = 3000, maxLen = 300): number {
   let claims = 0;
-  for (const a of noise(seed, n, maxLen)) {
+  for (const a of randomPayloads(seed, n, maxLen)) {
     if (nameOf(d, flow, [[0, a]]) !== undefined) claims++;
     if (nameOf(d, flow, [[1, a]]) !== undefined) claims++;
   }
   return claims;
 }
 
-/** A flow of a capture as the classifier named it. */
-export interface Named {
-  /** `UDP 1.2.3.4:5 > 6.7.8.9:10`, client first. */
-  flow: string;
-  protocol: string;
-  confidence: string;
-  host: string | undefined;
-}
-
-/** Runs the classifier with only `dissectors` (and the built-in catalog) over a capture. */
-export async function classify(file: string, dissectors: readonly Dissector[]): Promise<Named[]> {
-  return (await classifyRun(file, dissectors)).flows;
-}
-
-/** `classify`, and how many times a consumer threw (the engine catches and counts it). */
-export async function classifyRun(file: string, dissectors: readonly Dissector[]): Promise<{ flows: Named[]; errors: number }> {
-  const classifier = new Classifier({ catalog: loadCatalog(), dissectors, risks: false });
-  const engine = new Engine({ consumers: [classifier.consumer as Consumer] });
-  const out: Named[] = [];
-  engine.on('flow', (rec) => {
-    out.push({
-      flow: `${rec.protocol} ${rec.client.ip}:${rec.client.port} > ${rec.server.ip}:${rec.server.port}`,
-      protocol: rec.app?.protocol ?? 'Unknown',
-      confidence: rec.app?.confidence ?? 'unknown',
-      host: rec.host,
-    });
-  });
-  await readCapture(file, engine);
-  engine.finish();
-  return { flows: out, errors: engine.summary().consumers?.errors ?? 0 };
-}
-
 /** Flows the dissectors claimed (confidence `dpi`), counted by name. */
 export async function dpiCount(file: string, dissectors: readonly Dissector[]): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const f of await classify(file, dissectors)) if (f.confidence === 'dpi') counts[f.protocol] = (counts[f.protocol] ?? 0) + 1;
+  for (const f of await classifyCapture(file, dissectors)) if (f.confidence === 'dpi') counts[f.protocol] = (counts[f.protocol] ?? 0) + 1;
   return counts;
 }
 
-/** A capture of the nDPI corpus (tests run with cwd /work/main). */
-export const corpus = (name: string): string => `../shared/corpus/ndpi/pcap/${name}`;
-
-/** A capture of the tcpdump corpus. */
-export const tcpdumpCorpus = (name: string): string => `../shared/corpus/tcpdump/${name}`;
+export { classifyCapture as classify, classifyRun, type NamedFlow as Named, ndpiPcap as corpus, randomPayloads as noise, tcpdumpPcap as tcpdumpCorpus } from './testkit.js';

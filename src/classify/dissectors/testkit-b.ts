@@ -6,9 +6,10 @@ import { readCapture } from '../../capture/read-capture.js';
 import type { Consumer, FlowStart } from '../../engine/consumer.js';
 import { Engine } from '../../engine/engine.js';
 import { seededRandom } from '../../testing/random.js';
-import { loadCatalog } from '../catalog.js';
-import { Classifier } from '../classifier.js';
 import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT } from '../dissector.js';
+import { classifyCapture, randomPayloads } from './testkit.js';
+
+export { classifyCapture, type NamedFlow, ndpiPcap, randomPayloads } from './testkit.js';
 
 /** One crafted payload: direction (0 client → server) and bytes (hex text or bytes). */
 export interface TestPayload {
@@ -80,43 +81,6 @@ export function hostOf(d: Dissector, flow: Partial<FlowInfo>, payloads: readonly
   return host;
 }
 
-/** `n` random payloads of 0..maxLen bytes, the same for the same seed. */
-export function randomPayloads(seed: number, n: number, maxLen: number): Uint8Array[] {
-  const rnd = seededRandom(seed);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = new Uint8Array(Math.floor(rnd() * (maxLen + 1)));
-    for (let j = 0; j < a.length; j++) a[j] = Math.floor(rnd() * 256);
-    out.push(a);
-  }
-  return out;
-}
-
-/** A classified flow of a capture. */
-export interface NamedFlow {
-  /** `TCP 1.2.3.4:5 > 6.7.8.9:10` (client first). */
-  flow: string;
-  protocol: string;
-  confidence: string;
-}
-
-/** Runs the classifier with only `dissectors` over a capture: every flow's name. */
-export async function classifyCapture(file: string, dissectors: readonly Dissector[]): Promise<NamedFlow[]> {
-  const classifier = new Classifier({ catalog: loadCatalog(), dissectors, risks: false });
-  const engine = new Engine({ consumers: [classifier.consumer as Consumer] });
-  const out: NamedFlow[] = [];
-  engine.on('flow', (rec) => {
-    out.push({
-      flow: `${rec.protocol} ${rec.client.ip}:${rec.client.port} > ${rec.server.ip}:${rec.server.port}`,
-      protocol: rec.app?.protocol ?? 'Unknown',
-      confidence: rec.app?.confidence ?? 'unknown',
-    });
-  });
-  await readCapture(file, engine);
-  engine.finish();
-  return out;
-}
-
 /**
  * Flows of a capture that `dissectors` claimed, counted by name (the names a dissector may
  * return besides its own: `extra`).
@@ -131,8 +95,6 @@ export async function dpiCounts(file: string, dissectors: readonly Dissector[], 
   return counts;
 }
 
-/** Path of a capture of the nDPI corpus (tests run with cwd /work/main). */
-export const ndpiPcap = (name: string): string => `../shared/corpus/ndpi/pcap/${name}`;
 
 /**
  * How many of `n` random payload sequences (1-4 payloads of up to `maxLen` bytes, directions

@@ -3,13 +3,10 @@
  * classifier calls it, each payload fenced by guard bytes so a read past `end` shows), random
  * payloads that must not be claimed, and the classifier with chosen dissectors over a capture.
  */
-import { readCapture } from '../../capture/read-capture.js';
-import type { Consumer } from '../../engine/consumer.js';
-import { Engine } from '../../engine/engine.js';
-import { seededRandom } from '../../testing/random.js';
-import { loadCatalog } from '../catalog.js';
-import { Classifier } from '../classifier.js';
 import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT } from '../dissector.js';
+import { classifyCapture, randomPayloads } from './testkit.js';
+
+export { classifyCapture, type NamedFlow, ndpiPcap, randomPayloads, tcpdumpPcap } from './testkit.js';
 
 /** Bytes of a hex string (white space ignored). */
 export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -106,18 +103,6 @@ export function nameOf(d: Dissector, f: Partial<FlowInfo>, pkts: readonly Pkt[])
   return a === b ? a : 'GUARD';
 }
 
-/** Seeded random byte arrays of 0..maxLen bytes. */
-export function randomPayloads(seed: number, n: number, maxLen: number): Uint8Array[] {
-  const rnd = seededRandom(seed);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = new Uint8Array(Math.floor(rnd() * (maxLen + 1)));
-    for (let j = 0; j < a.length; j++) a[j] = Math.floor(rnd() * 256);
-    out.push(a);
-  }
-  return out;
-}
-
 /**
  * How many random flows `d` claims (two random payloads, one each way, on `f`'s ports): should be 0.
  * `prefix` is put before each payload, to reach the checks behind a magic number.
@@ -141,33 +126,6 @@ export function truncatedNames(d: Dissector, f: Partial<FlowInfo>, before: reado
   return names;
 }
 
-/** A flow of a capture as the classifier named it. */
-export interface NamedFlow {
-  /** `UDP 1.2.3.4:5 > 6.7.8.9:10`, client first. */
-  flow: string;
-  protocol: string;
-  confidence: string;
-  host: string | undefined;
-}
-
-/** Runs the classifier with only `dissectors` (and the built-in catalog) over a capture. */
-export async function classifyCapture(file: string, dissectors: readonly Dissector[]): Promise<NamedFlow[]> {
-  const classifier = new Classifier({ catalog: loadCatalog(), dissectors, risks: false });
-  const engine = new Engine({ consumers: [classifier.consumer as Consumer] });
-  const out: NamedFlow[] = [];
-  engine.on('flow', (rec) => {
-    out.push({
-      flow: `${rec.protocol} ${rec.client.ip}:${rec.client.port} > ${rec.server.ip}:${rec.server.port}`,
-      protocol: rec.app?.protocol ?? 'Unknown',
-      confidence: rec.app?.confidence ?? 'unknown',
-      host: rec.host,
-    });
-  });
-  await readCapture(file, engine);
-  engine.finish();
-  return out;
-}
-
 /** Names claimed by DPI in a capture, with counts. */
 export async function dpiNames(file: string, dissectors: readonly Dissector[]): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -175,8 +133,3 @@ export async function dpiNames(file: string, dissectors: readonly Dissector[]): 
   return counts;
 }
 
-/** A capture of the nDPI corpus (tests run with cwd /work/main). */
-export const ndpiPcap = (name: string): string => `../shared/corpus/ndpi/pcap/${name}`;
-
-/** A capture of the tcpdump corpus. */
-export const tcpdumpPcap = (name: string): string => `../shared/corpus/tcpdump/${name}`;

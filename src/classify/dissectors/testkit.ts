@@ -1,0 +1,62 @@
+/**
+ * Test helpers shared by every dissector test: seeded random payloads (that no dissector may
+ * claim), the classifier with chosen dissectors over a corpus capture, and corpus paths. The
+ * per-group kits (testkit-a/b/c) add their own ways of feeding crafted payloads.
+ */
+import { readCapture } from '../../capture/read-capture.js';
+import type { Consumer } from '../../engine/consumer.js';
+import { Engine } from '../../engine/engine.js';
+import { seededRandom } from '../../testing/random.js';
+import { loadCatalog } from '../catalog.js';
+import { Classifier } from '../classifier.js';
+import type { Dissector } from '../dissector.js';
+
+/** `n` random payloads of 0..`maxLen` bytes, the same for the same seed. */
+export function randomPayloads(seed: number, n: number, maxLen: number): Uint8Array[] {
+  const rnd = seededRandom(seed);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = new Uint8Array(Math.floor(rnd() * (maxLen + 1)));
+    for (let j = 0; j < a.length; j++) a[j] = Math.floor(rnd() * 256);
+    out.push(a);
+  }
+  return out;
+}
+
+/** A flow of a capture as the classifier named it. */
+export interface NamedFlow {
+  /** `UDP 1.2.3.4:5 > 6.7.8.9:10`, client first. */
+  flow: string;
+  protocol: string;
+  confidence: string;
+  host: string | undefined;
+}
+
+/** Runs the classifier with only `dissectors` (and the built-in catalog) over a capture; also how often a consumer threw. */
+export async function classifyRun(file: string, dissectors: readonly Dissector[]): Promise<{ flows: NamedFlow[]; errors: number }> {
+  const classifier = new Classifier({ catalog: loadCatalog(), dissectors, risks: false });
+  const engine = new Engine({ consumers: [classifier.consumer as Consumer] });
+  const out: NamedFlow[] = [];
+  engine.on('flow', (rec) => {
+    out.push({
+      flow: `${rec.protocol} ${rec.client.ip}:${rec.client.port} > ${rec.server.ip}:${rec.server.port}`,
+      protocol: rec.app?.protocol ?? 'Unknown',
+      confidence: rec.app?.confidence ?? 'unknown',
+      host: rec.host,
+    });
+  });
+  await readCapture(file, engine);
+  engine.finish();
+  return { flows: out, errors: engine.summary().consumers?.errors ?? 0 };
+}
+
+/** Every flow of a capture as the classifier with only `dissectors` named it. */
+export async function classifyCapture(file: string, dissectors: readonly Dissector[]): Promise<NamedFlow[]> {
+  return (await classifyRun(file, dissectors)).flows;
+}
+
+/** A capture of the nDPI corpus (tests run with cwd /work/main). */
+export const ndpiPcap = (name: string): string => `../shared/corpus/ndpi/pcap/${name}`;
+
+/** A capture of the tcpdump corpus. */
+export const tcpdumpPcap = (name: string): string => `../shared/corpus/tcpdump/${name}`;
