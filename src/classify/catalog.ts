@@ -54,7 +54,7 @@ class HostMatcher {
 class NetMatcher {
   /** IPv4: per prefix length, masked address (a number) → name; no string per lookup. */
   private readonly v4 = new Map<number, Map<number, string>>();
-  private readonly v6 = new Map<number, Map<string, string>>();
+  private readonly v6 = new Map<number, Map<number | string, string>>();
   private lens4: number[] = [];
   private lens6: number[] = [];
 
@@ -113,7 +113,7 @@ class NetMatcher {
         this.v6.set(bits, m);
         this.lens6 = [...this.v6.keys()].sort((x, y) => y - x);
       }
-      m.set(prefixKey6(a.words, bits), name);
+      m.set(key6(a.words, bits), name);
     }
   }
 
@@ -138,7 +138,7 @@ class NetMatcher {
       return st[lo]! <= w ? this.names[lo] : undefined;
     }
     for (const bits of this.lens6) {
-      const hit = this.v6.get(bits)!.get(prefixKey6(words, bits));
+      const hit = this.v6.get(bits)!.get(key6(words, bits));
       if (hit !== undefined) return hit;
     }
     return undefined;
@@ -148,6 +148,16 @@ class NetMatcher {
 /** The first `bits` bits of an IPv4 address word. */
 function mask4(w: number, bits: number): number {
   return bits === 0 ? 0 : (w & ((0xffffffff << (32 - bits)) >>> 0)) >>> 0;
+}
+
+/**
+ * Key of the first `bits` bits of an IPv6 address: a number for prefixes up to /53 (the first
+ * word, times 2^21, plus the top bits of the second: exact in a double), text beyond.
+ */
+function key6(words: Uint32Array, bits: number): number | string {
+  if (bits <= 32) return mask4(words[0]!, bits);
+  if (bits <= 53) return mask4(words[0]!, 32) * 2097152 + (mask4(words[1]!, bits - 32) >>> 11);
+  return prefixKey6(words, bits);
 }
 
 /** Key of the first `bits` bits of an IPv6 address. */

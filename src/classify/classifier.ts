@@ -266,7 +266,8 @@ export class Classifier {
   }
 
   private payload(st: ClassifyFlow, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void {
-    if (st.learnDns && dir === 1) this.learn(b, off, end);
+    // Either direction: a capture that starts with a response has the server as "client".
+    if (st.learnDns) this.learn(b, off, end);
     if (dir === 0 && watchesCredentials(st)) checkCredentials(st, b, off, end);
     if (st.candidates === null && st.verdict === undefined) this.candidatesFor(st);
     if (st.verdict !== undefined || st.candidates!.length === 0 || st.packets[0] + st.packets[1] >= this.budget) {
@@ -282,22 +283,35 @@ export class Classifier {
     st.streamOffset = st.transport === 6 ? st.streamBytes[dir] : 0;
     st.streamBytes[dir] += end - off;
     st.tsUs = tsUs;
+    // Survivors are compacted in place, in order (one pass, no splice per rejection).
     const cands = st.candidates!;
-    for (let i = 0; i < cands.length; i++) {
+    const states = st.states;
+    const n = cands.length;
+    let w = 0;
+    let i = 0;
+    for (; i < n; i++) {
       const d = cands[i]!;
-      if (st.states[i] === undefined && d.state !== undefined) st.states[i] = d.state();
-      const v = d.inspect(st, st.states[i]);
+      let state = states[i];
+      if (state === undefined && d.state !== undefined) state = d.state();
+      const v = d.inspect(st, state);
+      if (v === REJECT) continue;
+      cands[w] = d;
+      states[w] = state;
+      w++;
       if (v === CONTINUE) continue;
-      if (v === REJECT) {
-        cands.splice(i, 1);
-        st.states.splice(i, 1);
-        i--;
-        continue;
-      }
       st.verdict = v === MATCH ? d.name : (v as string);
       // The payload that named the protocol may carry the login too (an HTTP request).
       if (dir === 0 && watchesCredentials(st)) checkCredentials(st, b, off, end);
+      i++;
       break;
+    }
+    if (w < i) {
+      for (; i < n; i++, w++) {
+        cands[w] = cands[i]!;
+        states[w] = states[i];
+      }
+      cands.length = w;
+      states.length = w;
     }
     st.b = EMPTY;
   }
@@ -335,12 +349,21 @@ export class Classifier {
 
   /** A DNS response: each A/AAAA answer's address now names the question. */
   private learn(b: Uint8Array, off: number, end: number): void {
+    // Header first: only successful responses with answers are worth a parse.
+    if (end - off < 12 || (b[off + 2]! & 0x80) === 0 || (b[off + 3]! & 0x0f) !== 0 || (b[off + 6]! | b[off + 7]!) === 0) return;
     const m = parseDnsMessage(b, off, end, noWeird, { maxNames: 32, maxRecords: 32 });
     if (m === undefined || !m.response || m.rcode !== 0) return;
     const name = m.questions[0]?.name;
     if (name === undefined || name === '') return;
     for (const a of m.answers) {
-      if (a.type !== 1 && a.type !== 28) continue;
+      if (a.type === 1) {
+        const v4 = ipv4Number(a.data);
+        if (v4 < 0) continue;
+        this.scratch[0] = v4;
+        this.cache.learn(4, this.scratch, name);
+        continue;
+      }
+      if (a.type !== 28) continue;
       const addr = parseAddress(a.data);
       if (addr === undefined) continue;
       this.scratch.set(addr.words);
@@ -407,3 +430,24 @@ export class Classifier {
 }
 
 const noWeird = (): void => undefined;
+
+/** Dotted-quad text to its number, -1 when it is not one (no regular expression, no array). */
+function ipv4Number(t: string): number {
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      part = part * 10 + c - 48;
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  return dots === 3 && digits > 0 ? v * 256 + part : -1;
+}

@@ -133,3 +133,24 @@ test('sonda protocols: every known name with its category; user files add theirs
   assert.equal(await main(['protocols', '--protos', protos], io), 0);
   assert.match(out, /^MyApp\s+Game\s+application\s+udp\/40001$/m);
 });
+
+test('an address from an earlier DNS answer names a later flow to it (confidence cache)', async () => {
+  // Response: id 1, QR|RD|RA, one question (video.cachetest A IN), one answer A 10.7.7.7.
+  const name = [5, ...Buffer.from('video'), 9, ...Buffer.from('cachetest'), 0];
+  const dns = Uint8Array.from([0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, ...name, 0, 1, 0, 1, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 7, 7, 7]);
+  const udpPacket = (src: string, dst: string, sport: number, dport: number, payload: Uint8Array) =>
+    ethernet({ etherType: 0x0800, payload: ipv4({ src, dst, proto: 17, payload: udp({ src, dst, sport, dport, payload }) }) });
+  const cap = join(tmp, 'cache.pcap');
+  writeFileSync(
+    cap,
+    pcapFile([
+      { data: udpPacket('10.0.0.53', '10.0.0.5', 53, 40000, dns), tsUs: 1_700_000_000_000_000 },
+      { data: udpPacket('10.0.0.5', '10.7.7.7', 40001, 5999, Uint8Array.from([9, 9, 9, 9, 9])), tsUs: 1_700_000_001_000_000 },
+    ]),
+  );
+  const protos = join(tmp, 'cache.txt');
+  writeFileSync(protos, '[CacheVideo]\ncategory = Video\nhosts = video.cachetest\n');
+  const recs = await flows(['--read', cap, '--protos', protos]);
+  const later = recs.find((r) => (r.server as { port: number }).port === 5999)!;
+  assert.deepEqual(later.app, { protocol: 'CacheVideo', master: 'CacheVideo', app: 'CacheVideo', category: 'Video', confidence: 'cache' });
+});
