@@ -70,6 +70,8 @@ class Runtime implements PluginContext {
   constructor(
     readonly plugin: Plugin,
     readonly host: PluginHost,
+    /** Position among the host's plugins. */
+    readonly index: number,
   ) {
     this.name = plugin.name;
     const sel = plugin.select ?? {};
@@ -220,8 +222,10 @@ export type AlertListener = (alert: AlertRecord) => void;
 export class PluginHost {
   readonly rules = new RuleTable();
   readonly runtimes: Runtime[];
-  /** One consumer per plugin (plus the rules' own when rules tag flows), for `EngineOptions.consumers`. */
+  /** The rules' consumer and one for all plugins, for `EngineOptions.consumers`. */
   readonly consumers: Consumer[];
+  /** Per plugin (same order as `runtimes`): how it opens, is fed and closes a flow. */
+  private readonly parts: Consumer<FlowHandle>[];
   nowUs = 0;
   /** Flows dropped by a rule (no plugin saw them). */
   droppedFlows = 0;
@@ -245,8 +249,9 @@ export class PluginHost {
       names.add(p.name);
     }
     this.flowIdPrefix = opts.flowIdPrefix ?? '';
-    this.runtimes = plugins.map((p) => new Runtime(p, this));
-    this.consumers = [this.rulesConsumer(), ...this.runtimes.map((rt) => this.consumerFor(rt))];
+    this.runtimes = plugins.map((p, i) => new Runtime(p, this, i));
+    this.parts = this.runtimes.map((rt) => this.consumerFor(rt));
+    this.consumers = this.runtimes.length > 0 ? [this.rulesConsumer(), this.multiplexed()] : [this.rulesConsumer()];
   }
 
   /** Rules as plugins use them. */
@@ -434,6 +439,50 @@ export class PluginHost {
         if (rt.content !== null) rt.content.gap(h.scan[dir], bytes);
         if (h.finished || p.onGap === undefined) return;
         if (!rt.call('onGap', () => p.onGap!(h, dir, bytes, rt))) h.finished = true;
+      };
+    }
+    return c;
+  }
+
+  /**
+   * All plugins as one consumer of the engine: per new flow one call selects for every plugin
+   * (instead of one engine call per plugin); the flow is fed while some plugin that reads
+   * packets or data still wants it.
+   */
+  private multiplexed(): Consumer<FlowHandle[]> {
+    const parts = this.parts;
+    const feeds = parts.map((c) => c.packet !== undefined || c.stream !== undefined);
+    const c: Consumer<FlowHandle[]> = {
+      name: 'plugins',
+      open: (s) => {
+        let handles: FlowHandle[] | undefined;
+        for (let i = 0; i < parts.length; i++) {
+          const h = parts[i]!.open(s);
+          if (h !== undefined) (handles ??= []).push(h);
+        }
+        return handles;
+      },
+      done: (hs) => {
+        for (const h of hs) if (!h.finished && feeds[h.rt.index]) return false;
+        return true;
+      },
+      close: (hs, fields) => {
+        for (const h of hs) parts[h.rt.index]!.close!(h, fields);
+      },
+    };
+    if (parts.some((x) => x.packet !== undefined)) {
+      c.packet = (hs, dir, d, tsUs) => {
+        for (const h of hs) parts[h.rt.index]!.packet?.(h, dir, d, tsUs);
+      };
+    }
+    if (parts.some((x) => x.stream !== undefined)) {
+      const data = (hs: FlowHandle[], dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void => {
+        for (const h of hs) parts[h.rt.index]!.stream?.(h, dir, b, off, end, tsUs);
+      };
+      c.stream = data;
+      c.datagram = data;
+      c.gap = (hs, dir, bytes) => {
+        for (const h of hs) parts[h.rt.index]!.gap?.(h, dir, bytes);
       };
     }
     return c;
