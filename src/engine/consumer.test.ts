@@ -127,3 +127,10 @@ test('fields a consumer leaves empty never reach the record (no null, "", [] or 
   assert.deepEqual(web.tags, ['kept']);
   assert.equal(web.dns, undefined);
 });
+
+test('more consumers than fit a bit mask (40): each is fed, retired and closed on its own', async () => {
+  const all = Array.from({ length: 40 }, (_, i) => collector(`c${i}`, (s) => s.serverPort === 80, i % 2 === 0 ? { doneAfter: 1 } : {}));
+  const { recs } = await run(all);
+  assert.equal(recs.find((r) => r.server.port === 80)?.host, 'example.com', 'a consumer past bit 31 saw the whole request');
+  for (const c of all) assert.ok(c.opened > 0, `${c.name} was asked`);
+});

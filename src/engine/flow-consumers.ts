@@ -16,14 +16,17 @@ interface Follow {
   /** State per consumer (undefined: not following), same order as the consumer list. */
   readonly states: unknown[];
   /** Consumers still fed. */
-  readonly active: boolean[];
+  /** Consumers still fed: bit i for consumer i < 31 (no array per flow), `activeHigh` beyond. */
+  activeLow: number;
+  activeHigh: boolean[] | null;
   activeCount: number;
   /** TCP reassembly per direction, made at the first payload (many flows never carry one). */
   streams: [TcpStream, TcpStream] | null;
   /** A following consumer reads TCP streams. */
   wantsStreams: boolean;
   /** Sequence numbers of the SYNs seen before the streams exist, per direction (-1: none). */
-  readonly syn: [number, number];
+  syn0: number;
+  syn1: number;
   /** The flow was announced by another (FTP data, RTP from SDP). */
   readonly expected: ExpectedFlow | undefined;
 }
@@ -87,6 +90,16 @@ function isClean(v: unknown): boolean {
 
 const EMPTY = new Uint8Array(0);
 const Delivery = { Stream: 0, Datagram: 1, Gap: 2 } as const;
+
+function isActive(f: Follow, i: number): boolean {
+  return i < 31 ? (f.activeLow & (1 << i)) !== 0 : f.activeHigh![i - 31] === true;
+}
+
+function setActive(f: Follow, i: number, on: boolean): void {
+  if (i >= 31) f.activeHigh![i - 31] = on;
+  else if (on) f.activeLow |= 1 << i;
+  else f.activeLow &= ~(1 << i);
+}
 
 /** Where one direction's reassembled bytes go: one small object per stream, no closures. */
 class DirectionSink {
@@ -227,11 +240,13 @@ export class FlowConsumers {
       if (state === undefined) continue;
       follow ??= {
         states: new Array(this.consumers.length),
-        active: new Array(this.consumers.length).fill(false),
+        activeLow: 0,
+        activeHigh: this.consumers.length > 31 ? new Array(this.consumers.length - 31).fill(false) : null,
         activeCount: 0,
         streams: null,
         wantsStreams: false,
-        syn: [-1, -1],
+        syn0: -1,
+        syn1: -1,
         expected: start.expected,
       };
       follow.states[i] = state;
@@ -244,7 +259,7 @@ export class FlowConsumers {
         done = true;
       }
       if (done) continue;
-      follow.active[i] = true;
+      setActive(follow, i, true);
       follow.activeCount++;
       if (this.hasStream[i]) streams = true;
     }
@@ -266,11 +281,15 @@ export class FlowConsumers {
         let streams = follow.streams;
         if (streams === null) {
           if (d.payloadLength === 0) {
-            if (d.tcpFlags & TcpFlag.Syn) follow.syn[dir] = d.tcpSeq;
+            if (d.tcpFlags & TcpFlag.Syn) {
+              if (dir === 0) follow.syn0 = d.tcpSeq;
+              else follow.syn1 = d.tcpSeq;
+            }
             return;
           }
           streams = follow.streams = [this.newStream(follow, 0), this.newStream(follow, 1)];
-          for (const k of [0, 1] as const) if (follow.syn[k] >= 0) streams[k].segment(follow.syn[k], TcpFlag.Syn, EMPTY, 0, 0, tsUs);
+          if (follow.syn0 >= 0) streams[0].segment(follow.syn0, TcpFlag.Syn, EMPTY, 0, 0, tsUs);
+          if (follow.syn1 >= 0) streams[1].segment(follow.syn1, TcpFlag.Syn, EMPTY, 0, 0, tsUs);
         }
         const end = Math.min(d.payloadEnd, d.payloadOffset + d.payloadLength);
         streams[dir].segment(d.tcpSeq, d.tcpFlags, d.keyBuf, d.payloadOffset, end, tsUs, d.payloadLength);
@@ -333,7 +352,7 @@ export class FlowConsumers {
    */
   deliver(follow: Follow, kind: number, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void {
     for (let i = 0; i < this.consumers.length; i++) {
-      if (!follow.active[i]) continue;
+      if (!isActive(follow, i)) continue;
       const c = this.consumers[i]!;
       const state = follow.states[i];
       try {
@@ -351,7 +370,7 @@ export class FlowConsumers {
   /** The whole packet to each consumer still fed that reads packets. */
   private deliverPacket(follow: Follow, dir: Dir, d: PacketDecoder, tsUs: number): void {
     for (let i = 0; i < this.consumers.length; i++) {
-      if (!follow.active[i]) continue;
+      if (!isActive(follow, i)) continue;
       const c = this.consumers[i]!;
       if (c.packet === undefined) continue;
       const state = follow.states[i];
@@ -366,8 +385,8 @@ export class FlowConsumers {
   }
 
   private retire(follow: Follow, i: number): void {
-    if (!follow.active[i]) return;
-    follow.active[i] = false;
+    if (!isActive(follow, i)) return;
+    setActive(follow, i, false);
     follow.activeCount--;
   }
 
