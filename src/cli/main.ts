@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readCapture } from '../capture/read-capture.js';
 import { LiveCapture, type LiveCaptureResult } from '../capture/live-capture.js';
 import { processConsumer } from '../capture/process-consumer.js';
@@ -148,7 +148,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   program
     .command('flows')
     .description('read a capture (or capture live) and print one record per bidirectional flow')
-    .argument('[filter...]', 'filter in tcpdump syntax (e.g. tcp port 443): with --read applied by Sonda, with --interface run by tcpdump in the kernel')
+    .argument('[filter...]', '(a capture file may come first instead of --read) filter in tcpdump syntax (e.g. tcp port 443): with --read applied by Sonda, with --interface run by tcpdump in the kernel')
     .option('-r, --read <file>', "capture file (pcap or pcapng, optionally gzip-compressed); '-' reads standard input")
     .option('-i, --interface <name>', 'capture live from this interface (through tcpdump, which must be installed); Ctrl-C stops')
     .option('--snaplen <bytes>', 'live: bytes kept of each packet (default 262144)', positiveInteger('--snaplen'))
@@ -174,6 +174,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('--workers <n>', 'with --read: threads that decode and follow flows, 1 = this thread only (default: one per core for captures of 64 MiB or more)', positiveInteger('--workers'))
     .action(async (filter: string[], opts: FlowsCommandOptions, cmd: Command) => {
+      // `sonda flows FILE [filter]`: a first word that names a file is the capture.
+      if (opts.read === undefined && opts.interface === undefined && filter.length > 0 && (filter[0] === '-' || existsSync(filter[0]!))) opts.read = filter.shift();
       if ((opts.read === undefined) === (opts.interface === undefined)) throw new SondaError('SONDA_E_BAD_OPTION', 'flows: give either --read <file> or --interface <name>');
       if (opts.interface !== undefined) {
         for (const k of ['idleTimeout', 'activeTimeout', 'tcpCloseTimeout'] as const) if (cmd.getOptionValueSource(k) === 'default') opts[k] = LIVE_FLOW_DEFAULTS[k];

@@ -273,3 +273,18 @@ test('cli: the filter is the trailing argument(s); a syntax error exits 2 with a
   assert.equal(bad.out, '');
   assert.match(bad.err, /^sonda: filter: .*\n {2}tcp port x and\n {2}\s*\^\n$/);
 });
+
+test('cli: the capture may come first instead of --read (sonda flows FILE filter…)', async () => {
+  let out = '';
+  let err = '';
+  const io = { stdout: (s: string) => (out += s), stderr: (s: string) => (err += s), stderrIsTty: false };
+  const code = await main(['flows', '../shared/corpus/ndpi/pcap/dns.pcap', 'udp', 'port', '53', '--json', '--no-summary'], io);
+  assert.equal(code, 0, err);
+  const recs = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { server: { port: number }; client: { port: number } });
+  assert.equal(recs.length, 1, 'the PPPoE flow does not match, as in tcpdump');
+  assert.ok(recs.every((r) => r.server.port === 53 || r.client.port === 53));
+  assert.equal(await main(['flows', 'no-such-file.pcap', 'udp'], io), 2, 'a first word that is no file is not taken for the capture');
+});
