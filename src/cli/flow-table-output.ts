@@ -3,7 +3,7 @@ import { endpointText, formatSeconds } from './format.js';
 
 type Row = readonly string[];
 
-const HEADER: Row = ['#', 'Proto', 'Client', '', 'Server', 'C→S pkts', 'C→S bytes', 'S→C pkts', 'S→C bytes', 'Duration', 'End'];
+const HEADER: Row = ['#', 'Proto', 'Client', '', 'Server', 'C→S pkts', 'C→S bytes', 'S→C pkts', 'S→C bytes', 'Duration', 'End', 'Application and host'];
 const RIGHT = new Set([0, 5, 6, 7, 8, 9]);
 /** Rows buffered to size the columns before the table starts streaming. */
 const SIZING_ROWS = 1000;
@@ -32,6 +32,8 @@ export class FlowTableWriter {
       String(rec.server.bytes),
       formatSeconds(rec.last_seen - rec.first_seen),
       rec.end_reason,
+      // As ndpiReader's list: the protocol name, then the name the client asked for.
+      [rec.app?.protocol, rec.host].filter((x) => x !== undefined && x !== '').join(' '),
     ];
     if (this.widths) this.write(this.line(row));
     else {
