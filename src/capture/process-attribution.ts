@@ -11,7 +11,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { endianness, networkInterfaces } from 'node:os';
-import { isIPv4 } from 'node:net';
+import { parseIpv4, parseIpv6 } from '../flow/ip-text.js';
 import { performance } from 'node:perf_hooks';
 
 /** The process owning a socket: the flow record's `process` field. */
@@ -434,24 +434,9 @@ function readProcFile(path: string, scratch: { buf: Buffer }): string | undefine
 /** IPv4 or IPv6 text to words (IPv4 as ::ffff:a.b.c.d); undefined when it is neither. */
 export function parseAddressText(text: string): Words | undefined {
   const t = text.replace(/%.*$/, '');
-  if (isIPv4(t)) {
-    const p = t.split('.').map(Number);
-    return [0, 0, 0xffff, ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0];
-  }
-  let host: string;
-  try {
-    host = new URL(`http://[${t}]/`).hostname.slice(1, -1);
-  } catch {
-    return undefined;
-  }
-  // The URL parser keeps a dotted tail as hex groups; expand "::" to the eight groups.
-  const [head, tail] = host.includes('::') ? host.split('::') : [host, undefined];
-  const hg = head ? head.split(':') : [];
-  const tg = tail !== undefined && tail.length > 0 ? tail.split(':') : [];
-  const groups = tail === undefined ? hg : [...hg, ...new Array<string>(8 - hg.length - tg.length).fill('0'), ...tg];
-  if (groups.length !== 8) return undefined;
-  const g = groups.map((x) => Number.parseInt(x, 16));
-  return [((g[0]! << 16) | g[1]!) >>> 0, ((g[2]! << 16) | g[3]!) >>> 0, ((g[4]! << 16) | g[5]!) >>> 0, ((g[6]! << 16) | g[7]!) >>> 0];
+  const v4 = parseIpv4(t);
+  if (v4 !== undefined) return [0, 0, 0xffff, v4];
+  return parseIpv6(t);
 }
 
 function interfaceAddresses(): string[] {

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type CliIo, main } from '../cli/main.js';
-import { loadCatalog, parseAddress } from './catalog.js';
+import { parseAddress } from '../flow/ip-text.js';
+import { loadCatalog } from './catalog.js';
 import { type ProtocolEntry, parseProtocolFile } from './protocol-file.js';
 
 const DIR = fileURLToPath(new URL('../../data/protocols/', import.meta.url));

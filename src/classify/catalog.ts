@@ -7,8 +7,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SondaError } from '../errors.js';
 import { parseAddress } from '../flow/ip-text.js';
-
-export { parseAddress };
 import { type ProtocolEntry, parseProtocolFile } from './protocol-file.js';
 
 /** A protocol or application the catalog knows. */

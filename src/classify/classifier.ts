@@ -10,7 +10,8 @@
  */
 import { parseDnsMessage } from '../protocols/dns.js';
 import type { Consumer, Dir, FlowStart, RecordFields } from '../engine/consumer.js';
-import { type Catalog, parseAddress } from './catalog.js';
+import { parseAddress, parseIpv4 } from '../flow/ip-text.js';
+import type { Catalog } from './catalog.js';
 import { CONTINUE, type Dissector, type FlowInfo, indexOf, MATCH, type Payload, REJECT } from './dissector.js';
 import { DnsCache } from './dns-cache.js';
 import { flowRisks } from './risks.js';
@@ -357,8 +358,8 @@ export class Classifier {
     if (name === undefined || name === '') return;
     for (const a of m.answers) {
       if (a.type === 1) {
-        const v4 = ipv4Number(a.data);
-        if (v4 < 0) continue;
+        const v4 = parseIpv4(a.data);
+        if (v4 === undefined) continue;
         this.scratch[0] = v4;
         this.cache.learn(4, this.scratch, name);
         continue;
@@ -430,24 +431,3 @@ export class Classifier {
 }
 
 const noWeird = (): void => undefined;
-
-/** Dotted-quad text to its number, -1 when it is not one (no regular expression, no array). */
-function ipv4Number(t: string): number {
-  let v = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      v = v * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      part = part * 10 + c - 48;
-      if (++digits > 3 || part > 255) return -1;
-    } else return -1;
-  }
-  return dots === 3 && digits > 0 ? v * 256 + part : -1;
-}

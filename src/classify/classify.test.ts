@@ -7,7 +7,8 @@ import { type CliIo, main } from '../cli/main.js';
 import { flowContractViolations } from '../testing/flow-contract.js';
 import { ethernet, ipv4, udp } from '../testing/packet-builder.js';
 import { pcapFile } from '../testing/pcap-builder.js';
-import { Catalog, parseAddress, loadCatalog } from './catalog.js';
+import { parseAddress } from '../flow/ip-text.js';
+import { Catalog, loadCatalog } from './catalog.js';
 import { parseProtocolFile } from './protocol-file.js';
 import { looksLikeDga } from './risks.js';
 

@@ -28,33 +28,83 @@ export function ipv6Text(w0: number, w1: number, w2: number, w3: number): string
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
+/** IPv4 dotted quad to a word, or undefined. Each part is 1–3 decimal digits, at most 255. */
+export function parseIpv4(s: string): number | undefined {
+  let word = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      part = part * 10 + (c - 0x30);
+      if (++digits > 3 || part > 255) return undefined;
+    } else if (c === 0x2e) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      word = word * 256 + part;
+      part = 0;
+      digits = 0;
+    } else return undefined;
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return word * 256 + part;
+}
+
+/**
+ * IPv6 text (RFC 4291 §2.2: hex groups, one `::`, an IPv4 tail) to four words, or undefined.
+ * Zone ids (`%eth0`) are not addresses and are refused.
+ */
+export function parseIpv6(s: string): [number, number, number, number] | undefined {
+  const groups: number[] = [];
+  let gap = -1; // index in `groups` where the `::` run goes
+  let i = 0;
+  if (s.startsWith('::')) {
+    gap = 0;
+    i = 2;
+  } else if (s.startsWith(':')) return undefined;
+  while (i < s.length) {
+    let j = i;
+    while (j < s.length && s[j] !== ':') j++;
+    const part = s.slice(i, j);
+    if (part.includes('.')) {
+      // An IPv4 tail is the last part and counts for two groups.
+      if (j !== s.length) return undefined;
+      const v4 = parseIpv4(part);
+      if (v4 === undefined) return undefined;
+      groups.push(v4 >>> 16, v4 & 0xffff);
+      i = j;
+      break;
+    }
+    if (part.length === 0 || part.length > 4 || !/^[0-9a-fA-F]+$/.test(part)) return undefined;
+    groups.push(Number.parseInt(part, 16));
+    if (j === s.length) {
+      i = j;
+      break;
+    }
+    if (s[j + 1] === ':') {
+      if (gap >= 0) return undefined; // a second `::`
+      gap = groups.length;
+      i = j + 2;
+    } else {
+      i = j + 1;
+      if (i === s.length) return undefined; // trailing single ':'
+    }
+  }
+  if (gap < 0 ? groups.length !== 8 : groups.length > 7) return undefined;
+  const g = new Array<number>(8).fill(0);
+  if (gap < 0) for (let k = 0; k < 8; k++) g[k] = groups[k]!;
+  else {
+    for (let k = 0; k < gap; k++) g[k] = groups[k]!;
+    const tail = groups.length - gap;
+    for (let k = 0; k < tail; k++) g[8 - tail + k] = groups[gap + k]!;
+  }
+  return [(g[0]! * 65536 + g[1]!) >>> 0, (g[2]! * 65536 + g[3]!) >>> 0, (g[4]! * 65536 + g[5]!) >>> 0, (g[6]! * 65536 + g[7]!) >>> 0];
+}
+
 /** Parses an address into four big-endian words (IPv4 in word 0); undefined when not an address. */
 export function parseAddress(text: string): { version: 4 | 6; words: Uint32Array } | undefined {
-  const words = new Uint32Array(4);
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(text)) {
-    const p = text.split('.').map(Number);
-    if (p.some((x) => x > 255)) return undefined;
-    words[0] = ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
-    return { version: 4, words };
-  }
-  if (!text.includes(':')) return undefined;
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const parse = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const out: number[] = [];
-    for (const g of s.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(Number.parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = parse(halves[0]!);
-  const tail = halves.length === 2 ? parse(halves[1]!) : [];
-  if (!head || !tail) return undefined;
-  const fill = 8 - head.length - tail.length;
-  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined;
-  const g = [...head, ...new Array<number>(fill).fill(0), ...tail];
-  for (let w = 0; w < 4; w++) words[w] = ((g[2 * w]! << 16) | g[2 * w + 1]!) >>> 0;
-  return { version: 6, words };
+  const v4 = parseIpv4(text);
+  if (v4 !== undefined) return { version: 4, words: Uint32Array.of(v4, 0, 0, 0) };
+  const v6 = parseIpv6(text);
+  return v6 === undefined ? undefined : { version: 6, words: Uint32Array.from(v6) };
 }

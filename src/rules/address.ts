@@ -24,78 +24,9 @@ export interface PortRange {
 
 export const ANY_PORTS: PortRange = Object.freeze({ lo: 0, hi: 65535 });
 
-/** IPv4 dotted quad to a word, or undefined. Each part is 1–3 decimal digits, at most 255. */
-export function parseIpv4(s: string): number | undefined {
-  let word = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      part = part * 10 + (c - 0x30);
-      if (++digits > 3 || part > 255) return undefined;
-    } else if (c === 0x2e) {
-      if (digits === 0 || ++dots > 3) return undefined;
-      word = word * 256 + part;
-      part = 0;
-      digits = 0;
-    } else return undefined;
-  }
-  if (dots !== 3 || digits === 0) return undefined;
-  return word * 256 + part;
-}
+import { parseIpv4, parseIpv6 } from '../flow/ip-text.js';
 
-/**
- * IPv6 text (RFC 4291 §2.2: hex groups, one `::`, an IPv4 tail) to four words, or undefined.
- * Zone ids (`%eth0`) are not addresses and are refused.
- */
-export function parseIpv6(s: string): [number, number, number, number] | undefined {
-  const groups: number[] = [];
-  let gap = -1; // index in `groups` where the `::` run goes
-  let i = 0;
-  if (s.startsWith('::')) {
-    gap = 0;
-    i = 2;
-  } else if (s.startsWith(':')) return undefined;
-  while (i < s.length) {
-    let j = i;
-    while (j < s.length && s[j] !== ':') j++;
-    const part = s.slice(i, j);
-    if (part.includes('.')) {
-      // An IPv4 tail is the last part and counts for two groups.
-      if (j !== s.length) return undefined;
-      const v4 = parseIpv4(part);
-      if (v4 === undefined) return undefined;
-      groups.push(v4 >>> 16, v4 & 0xffff);
-      i = j;
-      break;
-    }
-    if (part.length === 0 || part.length > 4 || !/^[0-9a-fA-F]+$/.test(part)) return undefined;
-    groups.push(Number.parseInt(part, 16));
-    if (j === s.length) {
-      i = j;
-      break;
-    }
-    if (s[j + 1] === ':') {
-      if (gap >= 0) return undefined; // a second `::`
-      gap = groups.length;
-      i = j + 2;
-    } else {
-      i = j + 1;
-      if (i === s.length) return undefined; // trailing single ':'
-    }
-  }
-  if (gap < 0 ? groups.length !== 8 : groups.length > 7) return undefined;
-  const g = new Array<number>(8).fill(0);
-  if (gap < 0) for (let k = 0; k < 8; k++) g[k] = groups[k]!;
-  else {
-    for (let k = 0; k < gap; k++) g[k] = groups[k]!;
-    const tail = groups.length - gap;
-    for (let k = 0; k < tail; k++) g[8 - tail + k] = groups[gap + k]!;
-  }
-  return [(g[0]! * 65536 + g[1]!) >>> 0, (g[2]! * 65536 + g[3]!) >>> 0, (g[4]! * 65536 + g[5]!) >>> 0, (g[6]! * 65536 + g[7]!) >>> 0];
-}
+export { parseIpv4, parseIpv6 };
 
 /** Mask word for bits `[32·word, 32·word + 32)` of a prefix of `prefix` bits. */
 export function prefixMask(prefix: number, word: number): number {
