@@ -50,42 +50,38 @@ export interface ConsumerStats {
 function pruned(v: unknown): unknown {
   if (v === null || v === undefined || v === '') return undefined;
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  // Arrays and objects are copied only when something inside goes: most values come back as they are.
   if (Array.isArray(v)) {
-    const out = v.map(pruned).filter((x) => x !== undefined);
-    return out.length > 0 ? out : undefined;
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const p = pruned(v[i]);
+      if ((p !== v[i] || p === undefined) && out === null) out = v.slice(0, i);
+      if (out !== null && p !== undefined) out.push(p);
+    }
+    const r = out ?? v;
+    return r.length > 0 ? r : undefined;
   }
   if (typeof v === 'object' && !(v instanceof Uint8Array)) {
-    const out: Record<string, unknown> = {};
-    let any = false;
-    for (const [k, x] of Object.entries(v)) {
+    const o = v as Record<string, unknown>;
+    let out: Record<string, unknown> | null = null;
+    let kept = 0;
+    for (const k in o) {
+      const x = o[k];
       const p = pruned(x);
-      if (p !== undefined) {
-        out[k] = p;
-        any = true;
+      if ((p !== x || p === undefined) && out === null) {
+        out = {};
+        for (const j in o) {
+          if (j === k) break;
+          out[j] = o[j];
+        }
       }
+      if (p === undefined) continue;
+      kept++;
+      if (out !== null) out[k] = p;
     }
-    return any ? out : undefined;
+    return kept === 0 ? undefined : (out ?? o);
   }
   return v;
-}
-/** True when `pruned(v)` would return `v` unchanged (nothing empty or non-finite inside). */
-function isClean(v: unknown): boolean {
-  if (v === null || v === undefined || v === '') return false;
-  if (typeof v === 'number') return Number.isFinite(v);
-  if (Array.isArray(v)) {
-    if (v.length === 0) return false;
-    for (const x of v) if (!isClean(x)) return false;
-    return true;
-  }
-  if (typeof v === 'object' && !(v instanceof Uint8Array)) {
-    let any = false;
-    for (const k in v) {
-      if (!isClean((v as Record<string, unknown>)[k])) return false;
-      any = true;
-    }
-    return any;
-  }
-  return true;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -332,9 +328,8 @@ export class FlowConsumers {
     }
     for (const k in fields) {
       const raw = (fields as Record<string, unknown>)[k];
-      // Most values are already clean: check without allocating, rebuild only those that are not.
-      if (isClean(raw)) continue;
       const v = pruned(raw);
+      if (v === raw) continue;
       if (v === undefined) delete (fields as Record<string, unknown>)[k];
       else (fields as Record<string, unknown>)[k] = v;
     }
