@@ -176,3 +176,29 @@ test('--events: transaction records (http, dns, ssh …) come just before their 
   );
   assert.equal(sonda(['flows', '--read', SAMPLE, '--events']).code, 2, '--events needs --json');
 });
+
+test("--ja4 ndpi writes JA4 as ndpiReader does (nDPI's expected results); the default follows the specification; a bad form is a usage error", () => {
+  const captures = ['android.pcap', 'firefox.pcap', 'iphone.pcap', 'quic.pcap', 'signal.pcap'];
+  let same = 0;
+  let total = 0;
+  let specDiffers = 0;
+  for (const c of captures) {
+    const expected = (JSON.parse(readFileSync(`${CORPUS}/ndpi/expected/${c}.json`, 'utf8')) as { flows: Array<{ client: { port: number }; tls?: { ja4?: string } }> }).flows;
+    const want = new Map(expected.filter((f) => f.tls?.ja4 !== undefined).map((f) => [f.client.port, f.tls!.ja4!]));
+    const ndpi = parseNdjson(sonda(['flows', '--read', `${CORPUS}/ndpi/pcap/${c}`, '--json', '--no-summary', '--ja4', 'ndpi']).stdout);
+    const spec = parseNdjson(sonda(['flows', '--read', `${CORPUS}/ndpi/pcap/${c}`, '--json', '--no-summary']).stdout);
+    for (const [i, rec] of ndpi.entries()) {
+      const w = want.get((rec.client as { port: number }).port);
+      if (w === undefined) continue;
+      total++;
+      const got = (rec.tls as { ja4?: string } | undefined)?.ja4;
+      if (got === w) same++;
+      if ((spec[i]!.tls as { ja4?: string } | undefined)?.ja4 !== got) specDiffers++;
+    }
+  }
+  assert.ok(total >= 40, `flows with an expected JA4: ${total}`);
+  // One android.pcap flow: nDPI writes ALPN "h0" for an offered "h2".
+  assert.ok(same >= total - 1, `${same} of ${total}`);
+  assert.ok(specDiffers > 0, 'the specification form differs on these captures');
+  assert.equal(sonda(['flows', '--read', SAMPLE, '--ja4', 'ja5']).code, 2);
+});

@@ -58,6 +58,7 @@ interface FlowsCommandOptions {
   tcpCloseTimeout: number;
   maxFlows: number;
   parsers: string;
+  ja4: 'foxio' | 'ndpi';
   classify: boolean;
   protos: string[];
   plugin: string[];
@@ -103,6 +104,11 @@ function positiveInteger(name: string): (v: string) => number {
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
     return n;
   };
+}
+
+function ja4Form(v: string): 'foxio' | 'ndpi' {
+  if (v !== 'foxio' && v !== 'ndpi') throw new InvalidArgumentError("--ja4 must be 'foxio' or 'ndpi'");
+  return v;
 }
 
 /**
@@ -165,6 +171,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--tcp-close-timeout <seconds>', 'how long a TCP flow closed by FIN/RST waits for stray packets', positiveNumber('--tcp-close-timeout'), DEFAULT_FLOW_OPTIONS.tcpCloseTimeout)
     .option('--max-flows <n>', 'flows held at once; the least recently seen is ended beyond it', positiveInteger('--max-flows'), DEFAULT_FLOW_OPTIONS.maxFlows)
     .option('--parsers <list>', "application parsers that fill the record's host/dns/http/tls fields: 'all', 'none' or names (dns,http,tls)", 'all')
+    .option('--ja4 <form>', "tls.ja4 as its specification ('foxio') or as ndpiReader writes it ('ndpi': d unless the SNI is an address, ALPN's first two characters)", ja4Form, 'foxio')
     .option('--no-classify', "do not name flows' applications (the record's app and risks)")
     .option('--protos <file>', 'a protocol file with your own applications (host names, networks, ports); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--plugin <file>', 'load a plugin module (TypeScript or JavaScript, see docs/plugins.md); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
@@ -208,7 +215,7 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo, filter: string[] =
   let consumers: Consumer[] = [];
   try {
     // Loaded only when used: the parsers (and node:crypto, zlib) cost start-up time.
-    if (opts.parsers !== 'none') consumers = (await import('../protocols/index.js')).selectParsers(opts.parsers);
+    if (opts.parsers !== 'none') consumers = (await import('../protocols/index.js')).selectParsers(opts.parsers, { ja4: opts.ja4 });
   } catch (e) {
     throw new SondaError('SONDA_E_BAD_OPTION', `--parsers: ${(e as Error).message}`);
   }
@@ -325,6 +332,7 @@ async function flowsInWorkers(opts: FlowsCommandOptions, filter: string[], io: C
     workers,
     engine: { flows: { idleTimeout: opts.idleTimeout, activeTimeout: opts.activeTimeout, tcpCloseTimeout: opts.tcpCloseTimeout, maxFlows: opts.maxFlows } },
     parsers: opts.parsers,
+    ja4: opts.ja4,
     classify: opts.classify ? { protos: opts.protos } : undefined,
     filter: filter.length > 0 ? filter.join(' ') : undefined,
     events: opts.events === true,

@@ -9,7 +9,7 @@ import { DnsFlowState, DnsPort, type DnsTransaction } from './dns.js';
 import { type HttpTransaction, HttpParser, probeHttp } from './http.js';
 import { type NtpState, ntpConsumer } from './ntp.js';
 import { type ProbedFlow, probedTcpConsumer } from './probed.js';
-import { type QuicFlow, quicConsumer } from './quic.js';
+import { type QuicFlow, quicConsumerWith } from './quic.js';
 import { imapConsumer } from './imap.js';
 import { pop3Consumer } from './pop3.js';
 import { rtpConsumer } from './rtp.js';
@@ -17,6 +17,7 @@ import { sipConsumer } from './sip.js';
 import { smtpConsumer } from './smtp.js';
 import { type SshFlow, sshConsumer } from './ssh.js';
 import { probeTls, TlsParser } from './tls.js';
+import type { Ja4Variant } from './tls-fingerprint.js';
 
 const DNS_PORTS = new Set<number>([DnsPort.Dns, DnsPort.Mdns, DnsPort.Llmnr]);
 
@@ -104,11 +105,15 @@ function dnsEvent(t: DnsTransaction): EventFields {
 const STARTTLS_PORTS = new Set<number>([21, 25, 110, 143, 389, 587, 3389, 5222, 5269]);
 
 /** TLS handshakes: `tls` (version, sni, alpn, ja3, ja4, cipher, certificate names) and `host` (SNI). */
-export const tlsConsumer: Consumer<ProbedFlow<TlsParser>> = probedTcpConsumer({
+export const tlsConsumer: Consumer<ProbedFlow<TlsParser>> = tlsConsumerWith('foxio');
+
+/** {@link tlsConsumer} with the chosen JA4 form. */
+function tlsConsumerWith(ja4Variant: Ja4Variant): Consumer<ProbedFlow<TlsParser>> {
+  return probedTcpConsumer({
   name: 'tls',
   port: (s) => STARTTLS_PORTS.has(s.serverPort),
   probe: (_dir, b, off, end) => probeTls(b, off, end),
-  create: (weird) => new TlsParser(weird),
+  create: (weird) => new TlsParser(weird, ja4Variant),
   close(parser, fields) {
     const info = parser.info();
     const tls: Record<string, unknown> = {};
@@ -122,7 +127,8 @@ export const tlsConsumer: Consumer<ProbedFlow<TlsParser>> = probedTcpConsumer({
     const info = parser.info();
     return Object.keys(info).length > 0 ? [{ type: 'tls', ...defined({ ...info }) }] : undefined;
   },
-});
+  });
+}
 
 /** TCP flows whose first payload (either direction) looks like HTTP/1.x. */
 interface HttpFlow {
@@ -205,10 +211,12 @@ export const httpConsumer: Consumer<HttpFlow> = {
 };
 
 /** QUIC: a `tls` event with the QUIC version. */
-const quicWithEvents = withEvents(quicConsumer, (st: QuicFlow) => {
-  const info = st.parser?.info();
-  return info === undefined || Object.keys(info).length === 0 ? undefined : [{ type: 'tls', transport: 'quic', ...defined({ ...info }) }];
-});
+function quicWithEvents(ja4Variant: Ja4Variant): Consumer<QuicFlow> {
+  return withEvents(quicConsumerWith(ja4Variant), (st: QuicFlow) => {
+    const info = st.parser?.info();
+    return info === undefined || Object.keys(info).length === 0 ? undefined : [{ type: 'tls', transport: 'quic', ...defined({ ...info }) }];
+  });
+}
 
 /** SSH: banners, negotiated algorithms, HASSH and HASSHServer. */
 const sshWithEvents = withEvents(sshConsumer, (st: SshFlow) => {
@@ -245,7 +253,7 @@ const ntpWithEvents = withEvents(
 export const PARSERS: ReadonlyArray<Consumer> = [
   httpConsumer as Consumer,
   tlsConsumer as Consumer,
-  quicWithEvents as Consumer,
+  quicWithEvents('foxio') as Consumer,
   dnsConsumer as Consumer,
   dhcpWithEvents as Consumer,
   sshWithEvents as Consumer,
@@ -259,12 +267,20 @@ export const PARSERS: ReadonlyArray<Consumer> = [
   rtpConsumer as Consumer,
 ];
 
+/** How the parsers fill the record, beyond which of them run. */
+export interface ParserOptions {
+  /** JA4 as its specification (`foxio`, the default) or as ndpiReader writes it (`ndpi`). */
+  ja4?: Ja4Variant;
+}
+
 /** The parsers named in `list` ('all', 'none', or comma-separated names). */
-export function selectParsers(list: string): Consumer[] {
-  if (list === 'all') return [...PARSERS];
+export function selectParsers(list: string, opts: ParserOptions = {}): Consumer[] {
   if (list === 'none' || list === '') return [];
-  const names = list.split(',').map((x) => x.trim().toLowerCase());
+  const names = list === 'all' ? undefined : list.split(',').map((x) => x.trim().toLowerCase());
   const known = new Set(PARSERS.map((p) => p.name));
-  for (const n of names) if (!known.has(n)) throw new RangeError(`unknown parser "${n}" (known: ${[...known].join(', ')})`);
-  return PARSERS.filter((p) => names.includes(p.name));
+  for (const n of names ?? []) if (!known.has(n)) throw new RangeError(`unknown parser "${n}" (known: ${[...known].join(', ')})`);
+  const chosen = names === undefined ? [...PARSERS] : PARSERS.filter((p) => names.includes(p.name));
+  if ((opts.ja4 ?? 'foxio') === 'foxio') return chosen;
+  const ja4 = opts.ja4!;
+  return chosen.map((p) => (p.name === 'tls' ? (tlsConsumerWith(ja4) as Consumer) : p.name === 'quic' ? (quicWithEvents(ja4) as Consumer) : p));
 }

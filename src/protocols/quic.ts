@@ -20,7 +20,7 @@
 import type { Consumer, Dir, RecordFields } from '../engine/consumer.js';
 import { aeadOpen, clientInitialKeys, gquicNumber, headerProtectionMask, type InitialKeys, QuicFlavor, type QuicVersionInfo, quicVersionInfo } from './quic-crypto.js';
 import { type ClientHelloInfo, hostText, parseClientHello, type TlsWeird } from './tls.js';
-import { ja3, ja4 } from './tls-fingerprint.js';
+import { type Ja4Variant, ja3, ja4 } from './tls-fingerprint.js';
 
 /** Weird names this parser reports (snake_case, `quic_` prefix; TLS anomalies of the ClientHello as `quic_tls_…`). */
 export const QUIC_WEIRDS = [
@@ -242,7 +242,11 @@ export class QuicParser {
   private userAgent: string | undefined;
   private chloSeen = false;
 
-  constructor(private readonly weird: (name: QuicWeird) => void) {}
+  /** @param ja4Variant - `foxio` (the specification) or `ndpi` (as ndpiReader writes it) */
+  constructor(
+    private readonly weird: (name: QuicWeird) => void,
+    private readonly ja4Variant: Ja4Variant = 'foxio',
+  ) {}
 
   /** True once nothing more is wanted: the client's hello was read, or the budget spent, or the parser gave up. */
   get done(): boolean {
@@ -537,7 +541,7 @@ export class QuicParser {
     }
     this.hello = hello;
     this.ja3 = ja3(hello.fields);
-    this.ja4 = ja4(hello.fields, 'q');
+    this.ja4 = ja4(hello.fields, 'q', { variant: this.ja4Variant, sni: hello.sni });
   }
 
   private readonly tlsWeird = (name: TlsWeird): void => {
@@ -664,13 +668,17 @@ export interface QuicFlow {
  * hello), `host` (the SNI, unless set) and `http.user_agent` (gQUIC's UAID, Chromium's
  * user agent transport parameter), unless `http` is set.
  */
-export const quicConsumer: Consumer<QuicFlow> = {
+export const quicConsumer: Consumer<QuicFlow> = quicConsumerWith('foxio');
+
+/** {@link quicConsumer} with the chosen JA4 form. */
+export function quicConsumerWith(ja4Variant: Ja4Variant): Consumer<QuicFlow> {
+  return {
   name: 'quic',
   open: (s) => (s.protocol === 17 ? { parser: null, decided: false, weird: s.weird } : undefined),
   datagram(st, dir, b, off, end) {
     if (!st.decided) {
       st.decided = true;
-      if (probeQuic(b, off, end)) st.parser = new QuicParser(st.weird);
+      if (probeQuic(b, off, end)) st.parser = new QuicParser(st.weird, ja4Variant);
     }
     st.parser?.datagram(dir, b, off, end);
   },
@@ -684,4 +692,5 @@ export const quicConsumer: Consumer<QuicFlow> = {
     if (info.sni !== undefined && info.sni !== '' && fields.host === undefined) fields.host = info.sni;
     if (info.userAgent !== undefined && fields.http === undefined) fields.http = { user_agent: info.userAgent };
   },
-};
+  };
+}

@@ -186,6 +186,26 @@ describe('sip message', () => {
     assert.equal(st.done, true);
     assert.deepEqual(weirds, ['sip_too_many_messages']);
   });
+  test('media only (no event listener): SDP bodies still announce media; nothing is kept; the cap still ends the flow', () => {
+    const weirds: string[] = [];
+    const st = new SipState((n) => weirds.push(n), true, { maxMessages: 4, maxMessageBytes: 65536, maxMedia: 8, maxExpectations: 8 });
+    st.mediaOnly = true;
+    const announced: number[] = [];
+    st.onMedia = (e) => announced.push(e.port);
+    const o = bytes(OK);
+    const inv = bytes(INVITE);
+    st.datagram(1, o, 0, o.length, 0);
+    st.datagram(0, inv, 0, inv.length, 1);
+    assert.deepEqual(announced, [49170, 51372]);
+    assert.equal(st.messages.length, 0);
+    st.datagram(1, o, 0, o.length, 2);
+    st.datagram(1, o, 0, o.length, 3);
+    assert.equal(st.done, false);
+    st.datagram(1, o, 0, o.length, 4);
+    assert.equal(st.done, true);
+    assert.deepEqual(weirds, ['sip_too_many_messages']);
+    assert.equal(sipConsumer.open({ protocol: 17, events: false, serverPort: 5060, clientPort: 5060, weird: () => {} } as unknown as FlowStart)?.mediaOnly, true);
+  });
   test('off the SIP ports a non-SIP first payload ends the flow; on them keep-alives are skipped', () => {
     const hello = bytes('hello\0\0\0\0');
     const off = state(false).st;

@@ -328,6 +328,15 @@ export function parseSipMessage(msg: string, dir: Dir, tsUs: number, weird: (nam
   return out;
 }
 
+/** A message whose body may be SDP (`v=` first): the only ones read for media alone. */
+const SDP_BODY = /\r\n\r\nv=/;
+
+/** Byte-level {@link SDP_BODY}, before any text is made of a datagram. */
+function hasSdpBody(b: Uint8Array, off: number, end: number): boolean {
+  const sep = indexOfCrlf2(b, off, end);
+  return sep >= 0 && sep + 5 < end && b[sep + 4] === 0x76 && b[sep + 5] === 0x3d;
+}
+
 /** Per-direction TCP buffer. */
 interface TcpBuf {
   buf: Uint8Array;
@@ -363,6 +372,12 @@ export class SipState {
   private readonly gapped: [boolean, boolean] = [false, false];
   /** Non-SIP payloads seen on a SIP port before the first SIP message. */
   private nonSip = 0;
+  /**
+   * Nobody reads the messages (no event listener): only bodies that may be SDP are parsed,
+   * for the media endpoints, and no message is kept.
+   */
+  mediaOnly = false;
+  private messagesSeen = 0;
 
   constructor(
     private readonly weird: (name: string) => void,
@@ -396,6 +411,10 @@ export class SipState {
     if (!probeSip(b, i, end)) {
       // Short non-SIP datagrams are NAT keep-alives; longer ones are anomalies.
       if (end - i >= 32) this.weird('sip_malformed_start_line');
+      return;
+    }
+    if (this.mediaOnly && !hasSdpBody(b, i, end)) {
+      this.admit();
       return;
     }
     this.add(text(b, i, end), dir, tsUs);
@@ -469,15 +488,20 @@ export class SipState {
   /** Called with each message as it is read (live listeners). */
   onMessage: ((m: SipMessage) => void) | null = null;
 
+  /** Counts a message against the cap; false (and done) past it. */
+  private admit(): boolean {
+    if (this.messagesSeen++ < this.limits.maxMessages) return true;
+    this.weird('sip_too_many_messages');
+    this.done = true;
+    return false;
+  }
+
   private add(msg: string, dir: Dir, tsUs: number): void {
-    if (this.messages.length >= this.limits.maxMessages) {
-      this.weird('sip_too_many_messages');
-      this.done = true;
-      return;
-    }
+    if (!this.admit()) return;
+    if (this.mediaOnly && !SDP_BODY.test(msg)) return;
     const m = parseSipMessage(msg, dir, tsUs, this.weird, this.limits);
     if (m === undefined) return;
-    this.messages.push(m);
+    if (!this.mediaOnly) this.messages.push(m);
     this.onMessage?.(m);
     if (m.sdp === undefined || m.call_id === undefined) return;
     for (const media of m.sdp.media) {
@@ -530,6 +554,7 @@ export const sipConsumer: Consumer<SipState> = {
     const onPort = SIP_PORTS.has(s.serverPort) || SIP_PORTS.has(s.clientPort);
     if (!s.events && !onPort) return undefined;
     const st = new SipState(s.weird, onPort);
+    st.mediaOnly = !s.events;
     const flow = s.flow;
     const expect = s.expect;
     st.onMedia = (e) => {

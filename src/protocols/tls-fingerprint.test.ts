@@ -74,4 +74,15 @@ describe('fingerprints', () => {
     const many = { ...ch, ciphers: Array.from({ length: 150 }, (_, i) => i + 1) };
     assert.equal(ja4Parts(many).a.slice(4, 6), '99');
   });
+  test("JA4 as nDPI writes it (--ja4 ndpi): 'd' unless the SNI is an address, ALPN's first two characters, same hashes", () => {
+    const ndpi = { variant: 'ndpi' } as const;
+    const noSni = { ...ch, hasSni: false, alpnFirst: ascii('http/1.1') };
+    assert.equal(ja4Parts(noSni).a, 't13i0509h1');
+    assert.equal(ja4Parts(noSni, 't', ndpi).a, 't13d0509ht');
+    assert.equal(ja4Parts(ch, 't', { variant: 'ndpi', sni: '192.0.2.7' }).a.slice(3, 4), 'i');
+    assert.equal(ja4Parts(ch, 't', { variant: 'ndpi', sni: '2001:db8::1' }).a.slice(3, 4), 'i');
+    assert.equal(ja4Parts(ch, 't', { variant: 'ndpi', sni: 'example.com' }).a.slice(3, 4), 'd');
+    assert.equal(ja4Parts({ ...ch, alpnFirst: ascii('x') }, 't', ndpi).a.slice(-2), 'xx');
+    assert.equal(ja4(ch, 'q', ndpi).slice(10), ja4(ch, 'q').slice(10));
+  });
 });

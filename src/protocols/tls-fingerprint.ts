@@ -7,7 +7,7 @@
  * The inputs are the numbers as they appear on the wire; GREASE values (RFC 8701) are removed
  * here, where each specification says so.
  */
-import { createHash } from 'node:crypto';
+import { hexDigest } from './fingerprint-hash.js';
 
 /** The ClientHello fields the fingerprints read, in wire order. */
 export interface ClientHelloFields {
@@ -53,7 +53,7 @@ function joinDecimal(list: readonly number[]): string {
 }
 
 function md5(s: string): string {
-  return createHash('md5').update(s).digest('hex');
+  return hexDigest('md5', s);
 }
 
 /** The JA3 string before hashing: `version,ciphers,extensions,groups,point_formats`. */
@@ -100,7 +100,9 @@ function ja4Version(v: number): string {
   }
 }
 
-const hex4 = (v: number): string => v.toString(16).padStart(4, '0');
+/** Four-digit hex of 16-bit values, made once per value seen (the same few dozen recur). */
+const HEX4: string[] = [];
+const hex4 = (v: number): string => (HEX4[v] ??= v.toString(16).padStart(4, '0'));
 
 function isAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
@@ -108,11 +110,11 @@ function isAlnum(c: number): boolean {
 
 const HEX = '0123456789abcdef';
 
-/** JA4's ALPN part: first and last characters of the first value, hex nibbles when not alphanumeric. */
-function ja4Alpn(a: Uint8Array | undefined): string {
+/** JA4's ALPN part: first and last characters of the first value (`ndpi`: first two), hex nibbles when not alphanumeric. */
+function ja4Alpn(a: Uint8Array | undefined, variant: Ja4Variant): string {
   if (a === undefined || a.length === 0) return '00';
   const first = a[0]!;
-  const last = a[a.length - 1]!;
+  const last = variant === 'ndpi' && a.length > 1 ? a[1]! : a[a.length - 1]!;
   if (isAlnum(first) && isAlnum(last)) return String.fromCharCode(first, last);
   return HEX[first >> 4]! + HEX[last & 0xf]!;
 }
@@ -122,24 +124,45 @@ function count2(n: number): string {
 }
 
 function sha256_12(s: string): string {
-  return createHash('sha256').update(s).digest('hex').slice(0, 12);
+  return hexDigest('sha256', s).slice(0, 12);
 }
 
 /** JA4's first character: the transport the hello came over (`t` TCP, `q` QUIC, `d` DTLS). */
 export type Ja4Transport = 't' | 'q' | 'd';
 
 /**
+ * Which JA4 to compute. `foxio` (the default) is the specification. `ndpi` is JA4 as nDPI 4.x
+ * writes it, for records that must line up with ndpiReader's: the destination character is
+ * `i` only when the SNI names an IP address (the specification: `i` whenever there is no
+ * SNI), and the ALPN part is the first value's first two characters (the specification: its
+ * first and last). Hashes (parts b and c) are the same in both.
+ */
+export type Ja4Variant = 'foxio' | 'ndpi';
+
+/** An IP address literal (IPv4 dotted quad or an IPv6 form). */
+const ADDRESS_LITERAL = /^(?:\d{1,3}\.){3}\d{1,3}$|^\[?[0-9a-f]*:[0-9a-f:.]*\]?$/i;
+
+/** JA4's options beyond the transport. */
+export interface Ja4Options {
+  variant?: Ja4Variant;
+  /** The SNI's text, which the `ndpi` variant reads (an address literal gives `i`). */
+  sni?: string;
+}
+
+/**
  * The JA4 parts before hashing (JA4_r, "raw"): `a`, sorted ciphers, sorted extensions, signature algorithms.
  * @param transport - JA4's first character; `t` (TLS over TCP) unless given.
  */
-export function ja4Parts(ch: ClientHelloFields, transport: Ja4Transport = 't'): { a: string; ciphers: string; extensions: string; sigAlgs: string } {
+export function ja4Parts(ch: ClientHelloFields, transport: Ja4Transport = 't', opts: Ja4Options = {}): { a: string; ciphers: string; extensions: string; sigAlgs: string } {
+  const variant = opts.variant ?? 'foxio';
   let version = ch.version;
   let sv = -1;
   for (const v of ch.supportedVersions) if (!isGrease(v) && v > sv) sv = v;
   if (sv >= 0) version = sv;
   const ciphers = ch.ciphers.filter((v) => !isGrease(v));
   const exts = ch.extensions.filter((v) => !isGrease(v));
-  const a = `${transport}${ja4Version(version)}${ch.hasSni ? 'd' : 'i'}${count2(ciphers.length)}${count2(exts.length)}${ja4Alpn(ch.alpnFirst)}`;
+  const domain = variant === 'ndpi' ? opts.sni === undefined || !ADDRESS_LITERAL.test(opts.sni) : ch.hasSni;
+  const a = `${transport}${ja4Version(version)}${domain ? 'd' : 'i'}${count2(ciphers.length)}${count2(exts.length)}${ja4Alpn(ch.alpnFirst, variant)}`;
   const c = ciphers
     .sort((x, y) => x - y)
     .map(hex4)
@@ -155,10 +178,10 @@ export function ja4Parts(ch: ClientHelloFields, transport: Ja4Transport = 't'): 
 
 /**
  * JA4: `a_b_c` (e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1` for TLS over TCP; a QUIC
- * ClientHello gives `q13d…` with `transport` `q`).
+ * ClientHello gives `q13d…` with `transport` `q`); `opts.variant` `ndpi` for nDPI's form.
  */
-export function ja4(ch: ClientHelloFields, transport: Ja4Transport = 't'): string {
-  const p = ja4Parts(ch, transport);
+export function ja4(ch: ClientHelloFields, transport: Ja4Transport = 't', opts: Ja4Options = {}): string {
+  const p = ja4Parts(ch, transport, opts);
   const b = p.ciphers.length === 0 ? '000000000000' : sha256_12(p.ciphers);
   const c = p.extensions.length === 0 ? '000000000000' : sha256_12(p.sigAlgs.length === 0 ? p.extensions : `${p.extensions}_${p.sigAlgs}`);
   return `${p.a}_${b}_${c}`;

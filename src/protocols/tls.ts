@@ -16,7 +16,7 @@
  * Certificate message is cut there and its first certificate read from what was kept; any
  * other longer message is `tls_handshake_too_large` and ends that direction's parsing.
  */
-import { type ClientHelloFields, isGrease, ja3, ja3s, ja4, type ServerHelloFields } from './tls-fingerprint.js';
+import { type ClientHelloFields, isGrease, type Ja4Variant, ja3, ja3s, ja4, type ServerHelloFields } from './tls-fingerprint.js';
 import { certificateNames } from './x509.js';
 
 /** 0 = client → server, 1 = server → client. */
@@ -226,7 +226,11 @@ export class TlsParser {
   private certIssuer: string | undefined;
   private certSeen = false;
 
-  constructor(private readonly weird: (name: TlsWeird) => void) {}
+  /** @param ja4Variant - `foxio` (the specification) or `ndpi` (as ndpiReader writes it) */
+  constructor(
+    private readonly weird: (name: TlsWeird) => void,
+    private readonly ja4Variant: Ja4Variant = 'foxio',
+  ) {}
 
   /** True once nothing more is wanted: both directions are done (handshake read, encrypted data reached, or given up). */
   get done(): boolean {
@@ -458,7 +462,7 @@ export class TlsParser {
     this.sni = ch.sni;
     this.alpn = ch.alpn;
     this.ja3 = ja3(ch.fields);
-    this.ja4 = ja4(ch.fields);
+    this.ja4 = ja4(ch.fields, 't', { variant: this.ja4Variant, sni: ch.sni });
   }
 
   private serverHello(s: Side, b: Uint8Array, p: number, q: number): void {

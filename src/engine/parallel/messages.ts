@@ -55,6 +55,8 @@ export interface StartMessage {
   flowIdPrefix: string;
   /** Parser selection for `selectParsers` (`'all'`, `'none'`, names). */
   parsers: string;
+  /** JA4 form of the TLS and QUIC parsers. */
+  ja4: 'foxio' | 'ndpi';
   /** The application classifier after the parsers (with the user's protocol files), or null. */
   classify: { protos: string[] } | null;
   modules: ConsumerModule[];

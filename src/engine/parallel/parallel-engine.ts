@@ -26,6 +26,8 @@ export interface ParallelEngineOptions extends WorkerPoolOptions {
   engine?: SerialEngineOptions;
   /** Protocol parsers each worker runs (`selectParsers` syntax: `'all'`, `'none'`, names). Default `'none'`. */
   parsers?: string;
+  /** JA4 as its specification (`foxio`, default) or as ndpiReader writes it (`ndpi`). */
+  ja4?: 'foxio' | 'ndpi';
   /** Each worker runs the application classifier after the parsers (`--protos` files given by path). */
   classify?: { protos?: string[] };
   /** More consumer modules each worker imports (plugins); see `ConsumerModule`. */
@@ -124,6 +126,7 @@ export class ParallelEngine implements FrameSink {
       {
         engine,
         parsers: options.parsers ?? 'none',
+        ja4: options.ja4 ?? 'foxio',
         classify: options.classify ? { protos: options.classify.protos ?? [] } : null,
         modules: options.modules ?? [],
         filter: options.filter ?? null,

@@ -127,7 +127,7 @@ class Output {
 /** The consumers of a session, in the CLI's order: parsers, classifier (it reads their names), plugins. */
 async function consumersFor(start: StartMessage): Promise<Consumer[]> {
   const out: Consumer[] = [];
-  if (start.parsers !== 'none' && start.parsers !== '') out.push(...(await import('../../protocols/index.js')).selectParsers(start.parsers));
+  if (start.parsers !== 'none' && start.parsers !== '') out.push(...(await import('../../protocols/index.js')).selectParsers(start.parsers, { ja4: start.ja4 }));
   if (start.classify !== null) out.push((await import('../../classify/index.js')).classifierConsumer({ protos: start.classify.protos }));
   for (const m of start.modules) {
     const mod = (await import(m.url.startsWith('file:') ? m.url : pathToFileURL(m.url).href)) as Record<string, unknown>;
