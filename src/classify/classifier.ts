@@ -14,6 +14,8 @@ import { parseAddress, parseIpv4 } from '../flow/ip-text.js';
 import type { Catalog } from './catalog.js';
 import { CONTINUE, type Dissector, type FlowInfo, indexOf, MATCH, type Payload, REJECT } from './dissector.js';
 import { DnsCache } from './dns-cache.js';
+import { isDtlsDatagram } from './dissectors/dtls.js';
+import { httpContentApp } from './http-content.js';
 import { flowRisks } from './risks.js';
 
 /** Options of the classifier. */
@@ -132,6 +134,8 @@ class ClassifyFlow implements Payload, FlowInfo {
   clearCredentials = false;
   /** Client payloads looked at for credentials after the verdict. */
   credentialChecks = 0;
+  /** Payloads of a STUN flow looked at for DTLS after the verdict. */
+  stunChecks = 0;
 
   constructor(s: FlowStart, ipApp: string | undefined, cachedName: string | undefined) {
     this.transport = s.protocol;
@@ -182,6 +186,24 @@ const CREDENTIAL_MARKERS = new Map<string, readonly string[]>([
 ]);
 /** Client payloads searched for a login once the protocol is known. */
 const CREDENTIAL_CHECKS = 6;
+
+/** Payloads of a STUN flow looked at, after its verdict, for the DTLS handshake that follows (WebRTC). */
+const DTLS_AFTER_STUN_CHECKS = 10;
+
+/**
+ * A STUN flow may carry the DTLS handshake of the media session next (ICE, then DTLS-SRTP):
+ * nDPI then names the flow DTLS, with STUN's application (`DTLS.GoogleCall`).
+ */
+function watchesDtls(st: ClassifyFlow): boolean {
+  return st.transport === 17 && st.stunChecks < DTLS_AFTER_STUN_CHECKS && st.verdict !== undefined && st.verdict.startsWith('STUN') && (st.verdict.length === 4 || st.verdict[4] === '.');
+}
+
+function checkDtls(st: ClassifyFlow, b: Uint8Array, off: number, end: number): void {
+  st.stunChecks++;
+  if (!isDtlsDatagram(b, off, end)) return;
+  st.verdict = `DTLS${st.verdict!.slice(4)}`;
+  st.stunChecks = DTLS_AFTER_STUN_CHECKS;
+}
 
 /** After the verdict, a clear-text protocol's client payloads are searched for a login (bounded). */
 function watchesCredentials(st: ClassifyFlow): boolean {
@@ -252,6 +274,7 @@ export class Classifier {
     done: (st) =>
       !st.learnDns &&
       !watchesCredentials(st) &&
+      !watchesDtls(st) &&
       ((st.candidates !== null && st.candidates.length === 0) || st.verdict !== undefined || st.packets[0] + st.packets[1] >= this.budget),
     close: (st, fields) => this.close(st, fields),
   };
@@ -270,6 +293,7 @@ export class Classifier {
     // Either direction: a capture that starts with a response has the server as "client".
     if (st.learnDns) this.learn(b, off, end);
     if (dir === 0 && watchesCredentials(st)) checkCredentials(st, b, off, end);
+    else if (watchesDtls(st)) checkDtls(st, b, off, end);
     if (st.candidates === null && st.verdict === undefined) this.candidatesFor(st);
     if (st.verdict !== undefined || st.candidates!.length === 0 || st.packets[0] + st.packets[1] >= this.budget) {
       st.streamBytes[dir] += end - off;
@@ -397,7 +421,11 @@ export class Classifier {
       // As nDPI: the application over a master comes from names only (host, SNI, query, then the
       // server certificate's name when those name nothing known), never from the address: TLS to
       // a Google address without a known name stays "TLS".
+      // HTTP content that names its application (OCSP, IPP by content type) wins over the host.
+      const content = master === 'HTTP' ? httpContentApp((fields as { http?: { url?: unknown; content_type?: unknown } }).http) : undefined;
+      if (app === undefined && content?.definite === true) app = content.app;
       if (app === undefined && name !== undefined && HOST_APP_MASTERS.has(master)) app = c.byHost(name);
+      if (app === undefined && content !== undefined) app = content.app;
       if (app === undefined) {
         const cert = certificateName(fields);
         if (cert !== undefined) app = c.byHost(cert);

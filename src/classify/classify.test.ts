@@ -155,3 +155,22 @@ test('an address from an earlier DNS answer names a later flow to it (confidence
   const later = recs.find((r) => (r.server as { port: number }).port === 5999)!;
   assert.deepEqual(later.app, { protocol: 'CacheVideo', master: 'CacheVideo', app: 'CacheVideo', category: 'Video', confidence: 'cache' });
 });
+
+const protocolOf = (recs: Record<string, unknown>[], port: number): unknown =>
+  (recs.find((r) => (r.client as { port: number }).port === port || (r.server as { port: number }).port === port)?.app as { protocol?: unknown } | undefined)?.protocol;
+
+test('a STUN flow that goes on to a DTLS handshake is DTLS, with STUN\'s application (as nDPI)', async () => {
+  const recs = await flows(['--read', '../shared/corpus/ndpi/pcap/stun_dtls_rtp.pcapng']);
+  assert.equal(protocolOf(recs, 19305), 'DTLS.GoogleCall');
+  const server = await flows(['--read', '../shared/corpus/ndpi/pcap/stun_dtls_unidirectional_server.pcap']);
+  assert.equal(protocolOf(server, 540), 'DTLS');
+});
+
+test('HTTP content names OCSP, IPP and MPEG-DASH; QUIC past its handshake and TLS after a keep-alive byte keep their names', async () => {
+  assert.equal(protocolOf(await flows(['--read', '../shared/corpus/ndpi/pcap/http_invalid_server.pcap']), 80), 'HTTP.OCSP');
+  assert.deepEqual([...new Set((await flows(['--read', '../shared/corpus/ndpi/pcap/ipp.pcap'])).map((r) => (r.app as { protocol: string }).protocol))], ['HTTP.IPP']);
+  assert.ok((await flows(['--read', '../shared/corpus/ndpi/pcap/mpeg-dash.pcap'])).every((r) => (r.app as { protocol: string }).protocol === 'HTTP.MpegDash'));
+  const sh = await flows(['--read', '../shared/corpus/ndpi/pcap/quic_sh.pcap']);
+  assert.ok(sh.length >= 3 && sh.every((r) => (r.app as { master: string }).master === 'QUIC'));
+  assert.equal(protocolOf(await flows(['--read', '../shared/corpus/ndpi/pcap/starcraft_battle.pcap']), 3052), 'TLS');
+});

@@ -8,6 +8,7 @@ import { probeHttp } from '../../protocols/http.js';
 import { probeImap } from '../../protocols/imap.js';
 import { probePop3 } from '../../protocols/pop3.js';
 import { probeQuic } from '../../protocols/quic.js';
+import { quicVersionInfo } from '../../protocols/quic-crypto.js';
 import { probeSip } from '../../protocols/sip.js';
 import { probeSmtp } from '../../protocols/smtp.js';
 import { probeSsh } from '../../protocols/ssh.js';
@@ -63,6 +64,8 @@ export const tls: Dissector<{ chained: number }> = {
   state: () => ({ chained: 0 }),
   inspect(p, st) {
     if (probeTls(p.b, p.off, p.end)) return MATCH;
+    // A keep-alive's byte or two cannot rule TLS out (nor in): the port's guess stands.
+    if (p.end - p.off < 6) return CONTINUE;
     if (p.streamOffset !== 0 || p.index > 0) {
       // Mid-stream: only payloads that start a record can be judged (the rest may be inside one).
       if (tlsRecordChain(p.b, p.off, p.end) > 0) {
@@ -79,12 +82,46 @@ export const tls: Dissector<{ chained: number }> = {
   },
 };
 
-/** QUIC: an Initial (or a gQUIC public header) from the client. */
-export const quic: Dissector = {
+/** Short-header packets seen of a QUIC candidate: per direction, the 8 bytes after the first and the last 4. */
+interface QuicShortState {
+  seen: [number, number];
+  cid: [number, number, number, number];
+  next: [number, number];
+}
+
+/** Bytes a short-header packet carries at least: flags, an 8-byte connection ID, a packet number, a 12-byte tag (gQUIC's hash; IETF: 16). */
+const QUIC_SHORT_MIN = 1 + 8 + 1 + 12;
+
+/**
+ * QUIC: an Initial (or a gQUIC public header) from the client; a long-header packet of a known
+ * version from either side (a capture that starts with the server's Initial or Handshake); or,
+ * on UDP 443, a flow already past its handshake: two packets of one direction with a short
+ * header (IETF: fixed bit set; gQUIC: public flags with an 8-byte connection ID, no version, no
+ * reset), the same 8 bytes of connection ID after the first byte and different last bytes.
+ */
+export const quic: Dissector<QuicShortState> = {
   name: 'QUIC',
   transport: 'udp',
-  inspect(p) {
-    if (p.dir === 0 && probeQuic(p.b, p.off, p.end)) return MATCH;
+  state: () => ({ seen: [0, 0], cid: [0, 0, 0, 0], next: [0, 0] }),
+  inspect(p, st) {
+    const b = p.b;
+    if (p.dir === 0 && probeQuic(b, p.off, p.end)) return MATCH;
+    const b0 = b[p.off] ?? 0;
+    if ((b0 & 0xc0) === 0xc0 && p.end - p.off >= QUIC_SHORT_MIN && quicVersionInfo(u32(b, p.off + 1)) !== undefined) return MATCH;
+    const short = (b0 & 0xc0) === 0x40 || (b0 < 0x40 && (b0 & 0x0b) === 0x08);
+    if (short && p.end - p.off >= QUIC_SHORT_MIN && onPort(p.flow, 443)) {
+      const hi = u32(b, p.off + 1);
+      const lo = u32(b, p.off + 5);
+      const next = u32(b, p.end - 4);
+      const d = p.dir;
+      // Same connection ID, but never the same packet: each ends with its own AEAD tag (or hash).
+      if (st.seen[d] > 0 && st.cid[2 * d] === hi && st.cid[2 * d + 1] === lo && st.next[d] !== next) return MATCH;
+      st.seen[d]++;
+      st.cid[2 * d] = hi;
+      st.cid[2 * d + 1] = lo;
+      st.next[d] = next;
+      return st.seen[0] + st.seen[1] >= 6 ? REJECT : CONTINUE;
+    }
     return p.index >= 1 ? REJECT : CONTINUE;
   },
 };
