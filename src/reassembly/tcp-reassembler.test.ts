@@ -140,4 +140,46 @@ describe('TcpStream', () => {
     k.seg(2, 'late');
     assert.equal(k.out, 'ab');
   });
+  test('zero padding at the next byte, then the real data at the same place: the data wins (heuristic_tcp_ack_payload)', () => {
+    const r = new Rig();
+    r.seg(100, '', TcpFlag.Syn);
+    r.seg(101, '\0\0', TcpFlag.Ack);
+    assert.equal(r.out, '', 'held back one packet');
+    r.seg(101, 'hello', TcpFlag.Ack | TcpFlag.Psh);
+    assert.equal(r.out, 'hello');
+    assert.deepEqual(r.weirds, ['tcp_zero_padding_replaced']);
+    assert.equal(r.stats.inconsistentOverlaps, 0);
+    // The padding repeated (a retransmitted SYN-ACK carries it too) stays held.
+    const s = new Rig();
+    s.seg(500, '\0\0', TcpFlag.Syn | TcpFlag.Ack);
+    s.seg(500, '\0\0', TcpFlag.Syn | TcpFlag.Ack);
+    s.seg(501, 'world', TcpFlag.Ack);
+    assert.equal(s.out, 'world');
+  });
+  test('zero bytes that are data: delivered before what follows them, at the end, or on release', () => {
+    const a = new Rig();
+    a.seg(100, '', TcpFlag.Syn);
+    a.seg(101, '\0\0\0\0', TcpFlag.Ack);
+    a.seg(105, 'next', TcpFlag.Ack);
+    assert.equal(a.out, '\0\0\0\0next');
+    const b = new Rig();
+    b.seg(100, '', TcpFlag.Syn);
+    b.seg(101, '\0\0', TcpFlag.Ack);
+    b.s.finish();
+    assert.equal(b.out, '\0\0');
+    const c = new Rig();
+    c.seg(100, '', TcpFlag.Syn);
+    c.seg(101, '\0', TcpFlag.Ack);
+    assert.equal(c.s.holding, true);
+    c.s.release();
+    assert.equal(c.out, '\0');
+    // Pushed, longer than 8 bytes, or not all zero: delivered at once.
+    const d = new Rig();
+    d.seg(100, '', TcpFlag.Syn);
+    d.seg(101, '\0\0', TcpFlag.Ack | TcpFlag.Psh);
+    d.seg(103, '\0'.repeat(9), TcpFlag.Ack);
+    d.seg(112, '\0x', TcpFlag.Ack);
+    assert.equal(d.out.length, 13);
+    assert.equal(d.s.holding, false);
+  });
 });

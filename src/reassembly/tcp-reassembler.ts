@@ -45,6 +45,21 @@ interface Segment {
 const seqDiff = (a: number, b: number): number => (a - b) | 0;
 
 /**
+ * Longest all-zero, unpushed in-order segment that is held back until the next segment of its
+ * direction instead of being delivered. Some middleboxes and stacks send ACKs (even SYN-ACKs)
+ * whose few payload bytes are zero padding at the next sequence number, then the real data at
+ * that same number; first-copy-wins would hand parsers the padding in place of a ClientHello
+ * or a request line. Real data almost never looks like this (a sender's last segment of a
+ * write is pushed); if it does, it only reaches the parsers a segment late.
+ */
+const HELD_MAX = 8;
+
+function allZero(b: Uint8Array, off: number, end: number): boolean {
+  for (let i = off; i < end; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/**
  * One direction of a TCP connection put back in order (RFC 9293 sequence space, wrap-around
  * safe). Segments at the expected sequence number are delivered at once without a copy; early
  * ones are copied and buffered until the hole closes; bytes already delivered are dropped
@@ -58,6 +73,8 @@ export class TcpStream {
   private next = 0;
   private readonly pending: Segment[] = [];
   private buffered = 0;
+  /** A tiny all-zero segment at `next`, not yet delivered (see `HELD_MAX`). */
+  private held: Segment | null = null;
   finished = false;
 
   constructor(
@@ -89,7 +106,23 @@ export class TcpStream {
         this.next = seq >>> 0;
       } else return;
     } else if (flags & TcpFlag.Syn) seq = (seq + 1) >>> 0;
-    if (end > off) this.take(seq >>> 0, b, off, end, tsUs);
+    if (this.held !== null && end > off) {
+      const here = seqDiff(seq, this.held.seq) === 0;
+      if (here && end - off > this.held.data.length) {
+        // The real data at the padding's place: the padding goes, uncounted as stream bytes.
+        this.held = null;
+        this.weird('tcp_zero_padding_replaced');
+      } else if (here && end - off <= this.held.data.length && allZero(b, off, end)) {
+        // The same padding again (a retransmitted SYN-ACK or ACK): still held.
+        this.stats.duplicateBytes += end - off;
+        return;
+      } else this.release();
+    }
+    if (end > off) {
+      if (this.held === null && !(flags & TcpFlag.Psh) && end - off <= HELD_MAX && seqDiff(seq, this.next) === 0 && this.pending.length === 0 && allZero(b, off, end)) {
+        this.held = { seq: seq >>> 0, data: b.slice(off, end), tsUs };
+      } else this.take(seq >>> 0, b, off, end, tsUs);
+    }
     const cut = payloadLength - (end - off);
     if (cut > 0 && this.next === ((seq + (end - off)) >>> 0)) {
       // The segment was delivered up to what was captured: the rest is lost for good.
@@ -105,9 +138,23 @@ export class TcpStream {
     }
   }
 
+  /** Delivers a held padding-like segment now. */
+  release(): void {
+    const h = this.held;
+    if (h === null) return;
+    this.held = null;
+    this.take(h.seq, h.data, 0, h.data.length, h.tsUs);
+  }
+
+  /** Whether a segment is held back (see `release`). */
+  get holding(): boolean {
+    return this.held !== null;
+  }
+
   /** End of the flow: whatever is buffered is delivered after a gap for each hole. */
   finish(): void {
     if (this.finished) return;
+    this.release();
     while (this.pending.length > 0) this.skipToFirstPending();
     this.finished = true;
   }
