@@ -253,6 +253,8 @@ export class Classifier {
   readonly catalog: Catalog;
   private readonly tcp: Dissector[];
   private readonly udp: Dissector[];
+  /** Names some dissector can confirm or rule out (a port guess for any other name stands). */
+  private readonly dissected: Set<string>;
   private readonly budget: number;
   private readonly risks: boolean;
   private readonly scratch = new Uint32Array(4);
@@ -261,6 +263,7 @@ export class Classifier {
     this.catalog = opts.catalog;
     this.tcp = opts.dissectors.filter((d) => d.transport !== 'udp');
     this.udp = opts.dissectors.filter((d) => d.transport !== 'tcp');
+    this.dissected = new Set(opts.dissectors.map((d) => d.name));
     this.budget = opts.packetBudget ?? 12;
     this.risks = opts.risks ?? true;
   }
@@ -364,10 +367,13 @@ export class Classifier {
 
   /**
    * Whether the flow's payload ruled out its port's protocol: there was payload, and the
-   * protocol's dissector (if we have one) gave up on it. A flow without payload keeps its port.
+   * protocol's dissector gave up on it. A flow without payload, or whose port's protocol has no
+   * dissector, keeps its port.
    */
   private portExcluded(st: ClassifyFlow, portGuess: string): boolean {
     if (st.streamBytes[0] + st.streamBytes[1] === 0) return false;
+    // Without a dissector nothing ruled the port's protocol out (nDPI keeps its guess too).
+    if (!this.dissected.has(portGuess)) return false;
     for (const d of st.candidates ?? NO_DISSECTORS) if (d.name === portGuess) return false;
     return true;
   }
@@ -410,7 +416,7 @@ export class Classifier {
       if (master === 'TLS') master = TLS_BY_PORT.get(st.serverPort) ?? master;
       else if ((fields as { tls?: unknown }).tls !== undefined) master = STARTTLS_NAME.get(master) ?? master;
       // A dissector may name both levels ("STUN.WhatsAppCall"): the application is its own.
-      // Only a known master before the dot splits (nDPI names such as "Z39.50" have dots).
+      // Only a known master before the dot splits (a user's protocol name may have a dot).
       const dot = master.indexOf('.');
       if (dot > 0 && c.get(master.slice(0, dot))?.master === true) {
         app = master.slice(dot + 1);

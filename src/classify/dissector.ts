@@ -60,8 +60,8 @@ export interface Payload {
  *
  * @example
  * ```ts
- * export const redis: Dissector = {
- *   name: 'Redis', transport: 'tcp',
+ * export const resp: Dissector = {
+ *   name: 'RESP', transport: 'tcp', // Redis
  *   inspect: (p) => (p.b[p.off] === 0x2a && p.end - p.off > 4 ? MATCH : REJECT),
  * };
  * ```

@@ -11,6 +11,8 @@ import { CORE_DISSECTORS } from './dissectors/core.js';
 import { GROUP_A } from './dissectors/group-a.js';
 import { GROUP_B } from './dissectors/group-b.js';
 import { GROUP_C } from './dissectors/group-c.js';
+import { GROUP_D } from './dissectors/group-d.js';
+import { GROUP_E } from './dissectors/group-e.js';
 
 export { type AppField, Classifier, type ClassifierOptions } from './classifier.js';
 export { Catalog, type KnownProtocol, loadCatalog } from './catalog.js';
@@ -19,7 +21,7 @@ export { type ProtocolEntry, parseProtocolFile } from './protocol-file.js';
 export { RISK, flowRisks, looksLikeDga } from './risks.js';
 
 /** Every built-in dissector, in the order they are tried. */
-export const DISSECTORS: readonly Dissector[] = [...CORE_DISSECTORS, ...GROUP_A, ...GROUP_B, ...GROUP_C];
+export const DISSECTORS: readonly Dissector[] = [...CORE_DISSECTORS, ...GROUP_A, ...GROUP_B, ...GROUP_C, ...GROUP_D, ...GROUP_E];
 
 /** Options of `createClassifier`. */
 export interface CreateClassifierOptions extends Partial<Omit<ClassifierOptions, 'catalog'>> {

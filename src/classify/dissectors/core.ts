@@ -13,6 +13,7 @@ import { probeSip } from '../../protocols/sip.js';
 import { probeSmtp } from '../../protocols/smtp.js';
 import { probeSsh } from '../../protocols/ssh.js';
 import { probeTls } from '../../protocols/tls.js';
+import { anonDhHello } from './gnutella.js';
 import { CONTINUE, type Dissector, MATCH, onPort, type Payload, REJECT, startsWith, u32 } from '../dissector.js';
 
 /** HTTP/1.x: a request line or a status line at the start of either direction. */
@@ -63,7 +64,8 @@ export const tls: Dissector<{ chained: number }> = {
   transport: 'tcp',
   state: () => ({ chained: 0 }),
   inspect(p, st) {
-    if (probeTls(p.b, p.off, p.end)) return MATCH;
+    // LimeWire's Gnutella handshake is a ClientHello offering anonymous DH alone.
+    if (probeTls(p.b, p.off, p.end)) return anonDhHello(p.b, p.off, p.end) ? 'Gnutella' : MATCH;
     // A keep-alive's byte or two cannot rule TLS out (nor in): the port's guess stands.
     if (p.end - p.off < 6) return CONTINUE;
     if (p.streamOffset !== 0 || p.index > 0) {
