@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { Dissector } from '../dissector.js';
 import { amongUs } from './among-us.js';
 import { avast } from './avast.js';
 import { avastSecureDns } from './avast-securedns.js';
@@ -23,6 +22,7 @@ import { tailscale } from './tailscale.js';
 import { teamViewer } from './teamviewer.js';
 import { tencentGames } from './tencent-games.js';
 import { cat, classifyCapture, dpiNames, hex, ndpiPcap, nameOf, randomClaims, tcpdumpPcap, text, truncatedNames } from './testkit-c.js';
+import { throwsOnTcpdumpCorpus } from './testkit.js';
 import { vmware } from './vmware.js';
 import { whois } from './whois.js';
 import { worldOfWarcraft } from './world-of-warcraft.js';
@@ -118,26 +118,7 @@ test('group C: no flow of the nDPI corpus is claimed for a protocol nDPI does no
 });
 
 test('group C: no dissector throws on the tcpdump corpus (malformed captures)', async () => {
-  const thrown: string[] = [];
-  const guarded: Dissector[] = GROUP_C.map((d) => ({
-    ...d,
-    inspect(p, s) {
-      try {
-        return d.inspect(p, s);
-      } catch (e) {
-        thrown.push(`${d.name}: ${(e as Error).message}`);
-        return -1;
-      }
-    },
-  }));
-  for (const file of readdirSync(tcpdumpPcap(''))) {
-    try {
-      await classifyCapture(tcpdumpPcap(file), guarded);
-    } catch {
-      // A capture the reader refuses is the reader's business.
-    }
-  }
-  assert.deepEqual(thrown, []);
+  assert.deepEqual(await throwsOnTcpdumpCorpus(GROUP_C), []);
 });
 
 test('group C: random payloads are not claimed', () => {

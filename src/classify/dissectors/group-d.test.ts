@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { Dissector } from '../dissector.js';
 import { capwap } from './capwap.js';
 import { coap } from './coap.js';
 import { diameter } from './diameter.js';
@@ -21,6 +20,7 @@ import { ptpv2 } from './ptpv2.js';
 import { sflow } from './sflow.js';
 import { someip } from './someip.js';
 import { cat, classifyCapture, dpiNames, hex, nameOf, ndpiPcap, randomClaims, tcpdumpPcap, text, truncatedNames } from './testkit-c.js';
+import { throwsOnTcpdumpCorpus } from './testkit.js';
 import { thrift } from './thrift.js';
 import { z3950 } from './z3950.js';
 import { zabbix } from './zabbix.js';
@@ -286,26 +286,7 @@ test('group D: no flow of the nDPI corpus is claimed for a protocol nDPI does no
 });
 
 test('group D: no dissector throws on the tcpdump corpus (malformed captures)', async () => {
-  const thrown: string[] = [];
-  const guarded: Dissector[] = GROUP_D.map((d) => ({
-    ...d,
-    inspect(p, s) {
-      try {
-        return d.inspect(p, s);
-      } catch (e) {
-        thrown.push(`${d.name}: ${(e as Error).message}`);
-        return -1;
-      }
-    },
-  }));
-  for (const file of readdirSync(tcpdumpPcap(''))) {
-    try {
-      await classifyCapture(tcpdumpPcap(file), guarded);
-    } catch {
-      // A capture the reader refuses is the reader's business.
-    }
-  }
-  assert.deepEqual(thrown, []);
+  assert.deepEqual(await throwsOnTcpdumpCorpus(GROUP_D), []);
 });
 
 test('group D: random payloads are not claimed, on any of the group\'s ports', () => {

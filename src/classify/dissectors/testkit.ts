@@ -3,6 +3,7 @@
  * claim), the classifier with chosen dissectors over a corpus capture, and corpus paths. The
  * per-group kits (testkit-a/b/c) add their own ways of feeding crafted payloads.
  */
+import { readdirSync } from 'node:fs';
 import { readCapture } from '../../capture/read-capture.js';
 import type { Consumer } from '../../engine/consumer.js';
 import { Engine } from '../../engine/engine.js';
@@ -60,3 +61,31 @@ export const ndpiPcap = (name: string): string => `../shared/corpus/ndpi/pcap/${
 
 /** A capture of the tcpdump corpus. */
 export const tcpdumpPcap = (name: string): string => `../shared/corpus/tcpdump/${name}`;
+
+/**
+ * Runs `dissectors` over every capture of the tcpdump corpus (often malformed) and returns what
+ * any of them threw, as `name: message` (empty: none threw). A capture the reader refuses is
+ * the reader's business, not the dissectors'.
+ */
+export async function throwsOnTcpdumpCorpus(dissectors: readonly Dissector[]): Promise<string[]> {
+  const thrown: string[] = [];
+  const guarded: Dissector[] = dissectors.map((d) => ({
+    ...d,
+    inspect(p, s) {
+      try {
+        return d.inspect(p, s);
+      } catch (e) {
+        thrown.push(`${d.name}: ${(e as Error).message}`);
+        return -1;
+      }
+    },
+  }));
+  for (const file of readdirSync(tcpdumpPcap(''))) {
+    try {
+      await classifyCapture(tcpdumpPcap(file), guarded);
+    } catch {
+      // Refused by the reader.
+    }
+  }
+  return thrown;
+}
