@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { amongUs } from './among-us.js';
 import { avast } from './avast.js';
@@ -22,7 +21,7 @@ import { tailscale } from './tailscale.js';
 import { teamViewer } from './teamviewer.js';
 import { tencentGames } from './tencent-games.js';
 import { cat, classifyCapture, dpiNames, hex, ndpiPcap, nameOf, randomClaims, tcpdumpPcap, text, truncatedNames } from './testkit-c.js';
-import { throwsOnTcpdumpCorpus } from './testkit.js';
+import { ndpiCorpusClaims, throwsOnTcpdumpCorpus } from './testkit.js';
 import { vmware } from './vmware.js';
 import { whois } from './whois.js';
 import { worldOfWarcraft } from './world-of-warcraft.js';
@@ -80,39 +79,15 @@ test('group C: the WHOIS query names the host', async () => {
   assert.equal(f?.host, 'example.com');
 });
 
-/** The expected flows of a corpus capture: direction-free key → nDPI's protocol. */
-function expectedNames(file: string): Map<string, string> | undefined {
-  let json: string;
-  try {
-    json = readFileSync(`../shared/corpus/ndpi/expected/${file}.json`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const out = new Map<string, string>();
-  for (const e of (JSON.parse(json) as { flows: Array<{ protocol: string; client: { ip: string; port: number }; server: { ip: string; port: number }; app?: { protocol: string } }> }).flows) {
-    const a = `${e.client.ip}:${e.client.port}`;
-    const b = `${e.server.ip}:${e.server.port}`;
-    out.set(`${e.protocol} ${a < b ? `${a} ${b}` : `${b} ${a}`}`, e.app?.protocol ?? 'Unknown');
-  }
-  return out;
-}
-
 test('group C: no flow of the nDPI corpus is claimed for a protocol nDPI does not see in it', async () => {
   const ours = new Set(GROUP_C.map((d) => d.name));
   const foreign: string[] = [];
-  for (const file of readdirSync(ndpiPcap('')).sort()) {
-    const expected = expectedNames(file);
-    if (expected === undefined) continue;
-    for (const f of await classifyCapture(ndpiPcap(file), GROUP_C)) {
-      if (f.confidence !== 'dpi') continue;
-      const [proto, a, , b] = f.flow.split(' ') as [string, string, string, string];
-      const exp = expected.get(`${proto} ${a < b ? `${a} ${b}` : `${b} ${a}`}`);
-      // Names by IP protocol number (SCTP, ICMP …) are the classifier's, not ours.
-      const mine = ours.has(f.protocol) || f.protocol.includes('.') || ['Tailscale', 'TLS.RDP'].includes(f.protocol);
-      if (!mine || exp === undefined) continue;
-      const agrees = exp === f.protocol || exp.split('.')[0] === f.protocol || exp.endsWith(`.${f.protocol}`) || f.protocol.endsWith(`.${exp.split('.').pop()}`);
-      if (!agrees) foreign.push(`${file}: ${f.flow} ${f.protocol} (nDPI: ${exp})`);
-    }
+  for (const { file, flow: f, expected: exp } of await ndpiCorpusClaims(GROUP_C)) {
+    // Names by IP protocol number (SCTP, ICMP …) are the classifier's, not ours.
+    const mine = ours.has(f.protocol) || f.protocol.includes('.') || ['Tailscale', 'TLS.RDP'].includes(f.protocol);
+    if (!mine || exp === undefined) continue;
+    const agrees = exp === f.protocol || exp.split('.')[0] === f.protocol || exp.endsWith(`.${f.protocol}`) || f.protocol.endsWith(`.${exp.split('.').pop()}`);
+    if (!agrees) foreign.push(`${file}: ${f.flow} ${f.protocol} (nDPI: ${exp})`);
   }
   assert.deepEqual(foreign, []);
 });

@@ -3,7 +3,6 @@
  * captures, random bytes, the malformed tcpdump captures, and no claim nDPI does not make.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { capwap } from './capwap.js';
 import { coap } from './coap.js';
@@ -19,8 +18,8 @@ import { ookla } from './ookla.js';
 import { ptpv2 } from './ptpv2.js';
 import { sflow } from './sflow.js';
 import { someip } from './someip.js';
-import { cat, classifyCapture, dpiNames, hex, nameOf, ndpiPcap, randomClaims, tcpdumpPcap, text, truncatedNames } from './testkit-c.js';
-import { throwsOnTcpdumpCorpus } from './testkit.js';
+import { cat, dpiNames, hex, nameOf, ndpiPcap, randomClaims, tcpdumpPcap, text, truncatedNames } from './testkit-c.js';
+import { ndpiCorpusClaims, throwsOnTcpdumpCorpus } from './testkit.js';
 import { thrift } from './thrift.js';
 import { z3950 } from './z3950.js';
 import { zabbix } from './zabbix.js';
@@ -250,37 +249,13 @@ test('Elasticsearch: the transport header, or a ping', () => {
   assert.equal(nameOf(elasticsearch, {}, [[0, text('ESMTP ready here, hello\r\n')]]), undefined);
 });
 
-/** The expected flows of a corpus capture: direction-free key → nDPI's protocol. */
-function expectedNames(file: string): Map<string, string> | undefined {
-  let json: string;
-  try {
-    json = readFileSync(`../shared/corpus/ndpi/expected/${file}.json`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const out = new Map<string, string>();
-  for (const e of (JSON.parse(json) as { flows: Array<{ protocol: string; client: { ip: string; port: number }; server: { ip: string; port: number }; app?: { protocol: string } }> }).flows) {
-    const a = `${e.client.ip}:${e.client.port}`;
-    const b = `${e.server.ip}:${e.server.port}`;
-    out.set(`${e.protocol} ${a < b ? `${a} ${b}` : `${b} ${a}`}`, e.app?.protocol ?? 'Unknown');
-  }
-  return out;
-}
-
 test('group D: no flow of the nDPI corpus is claimed for a protocol nDPI does not see in it', async () => {
   const foreign: string[] = [];
-  for (const file of readdirSync(ndpiPcap('')).sort()) {
-    const expected = expectedNames(file);
-    if (expected === undefined) continue;
-    for (const f of await classifyCapture(ndpiPcap(file), GROUP_D)) {
-      if (f.confidence !== 'dpi') continue;
-      const [proto, a, , b] = f.flow.split(' ') as [string, string, string, string];
-      const exp = expected.get(`${proto} ${a < b ? `${a} ${b}` : `${b} ${a}`}`);
-      // Names by IP protocol number (ICMP …) are the classifier's; flows nDPI does not list
-      // (tunnel endpoints it reports only inside) cannot disagree.
-      if (exp === undefined || !GROUP_D.some((d) => d.name === f.protocol)) continue;
-      if (exp !== f.protocol && exp.split('.')[0] !== f.protocol) foreign.push(`${file}: ${f.flow} ${f.protocol} (nDPI: ${exp})`);
-    }
+  for (const { file, flow: f, expected: exp } of await ndpiCorpusClaims(GROUP_D)) {
+    // Names by IP protocol number (ICMP …) are the classifier's; flows nDPI does not list
+    // (tunnel endpoints it reports only inside) cannot disagree.
+    if (exp === undefined || !GROUP_D.some((d) => d.name === f.protocol)) continue;
+    if (exp !== f.protocol && exp.split('.')[0] !== f.protocol) foreign.push(`${file}: ${f.flow} ${f.protocol} (nDPI: ${exp})`);
   }
   assert.deepEqual(foreign, []);
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { associatePdu, dicom } from './dicom.js';
 import { dofus } from './dofus.js';
@@ -14,8 +13,8 @@ import { softEther } from './softether.js';
 import { teamSpeak } from './teamspeak.js';
 import { teredo } from './teredo.js';
 import { thunder } from './thunder.js';
-import { cat, classifyCapture, dpiNames, hex, nameOf, ndpiPcap, randomClaims, run, text, truncatedNames } from './testkit-c.js';
-import { throwsOnTcpdumpCorpus } from './testkit.js';
+import { cat, dpiNames, hex, nameOf, ndpiPcap, randomClaims, run, text, truncatedNames } from './testkit-c.js';
+import { ndpiCorpusClaims, throwsOnTcpdumpCorpus } from './testkit.js';
 import { ultraSurf } from './ultrasurf.js';
 import { xbox } from './xbox.js';
 
@@ -26,35 +25,11 @@ test('group E: corpus captures are named as nDPI names them', async () => {
   assert.deepEqual(await dpiNames(ndpiPcap('ossfuzz_seed_fake_traces_1.pcapng'), GROUP_E), { Gnutella: 2 });
 });
 
-/** The expected flows of a corpus capture: direction-free key → nDPI's protocol. */
-function expectedNames(file: string): Map<string, string> | undefined {
-  let json: string;
-  try {
-    json = readFileSync(`../shared/corpus/ndpi/expected/${file}.json`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const out = new Map<string, string>();
-  for (const e of (JSON.parse(json) as { flows: Array<{ protocol: string; client: { ip: string; port: number }; server: { ip: string; port: number }; app?: { protocol: string } }> }).flows) {
-    const a = `${e.client.ip}:${e.client.port}`;
-    const b = `${e.server.ip}:${e.server.port}`;
-    out.set(`${e.protocol} ${a < b ? `${a} ${b}` : `${b} ${a}`}`, e.app?.protocol ?? 'Unknown');
-  }
-  return out;
-}
-
 test('group E: no flow of the nDPI corpus is claimed for a protocol nDPI does not see in it', async () => {
   const ours = new Set(GROUP_E.map((d) => d.name));
   const foreign: string[] = [];
-  for (const file of readdirSync(ndpiPcap('')).sort()) {
-    const expected = expectedNames(file);
-    if (expected === undefined) continue;
-    for (const f of await classifyCapture(ndpiPcap(file), GROUP_E)) {
-      if (f.confidence !== 'dpi' || !ours.has(f.protocol)) continue;
-      const [proto, a, , b] = f.flow.split(' ') as [string, string, string, string];
-      const exp = expected.get(`${proto} ${a < b ? `${a} ${b}` : `${b} ${a}`}`);
-      if (exp !== f.protocol) foreign.push(`${file}: ${f.flow} ${f.protocol} (nDPI: ${exp})`);
-    }
+  for (const { file, flow: f, expected: exp } of await ndpiCorpusClaims(GROUP_E)) {
+    if (ours.has(f.protocol) && exp !== f.protocol) foreign.push(`${file}: ${f.flow} ${f.protocol} (nDPI: ${exp})`);
   }
   assert.deepEqual(foreign, []);
 });

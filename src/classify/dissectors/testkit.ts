@@ -3,7 +3,7 @@
  * claim), the classifier with chosen dissectors over a corpus capture, and corpus paths. The
  * per-group kits (testkit-a/b/c) add their own ways of feeding crafted payloads.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readCapture } from '../../capture/read-capture.js';
 import type { Consumer } from '../../engine/consumer.js';
 import { Engine } from '../../engine/engine.js';
@@ -88,4 +88,44 @@ export async function throwsOnTcpdumpCorpus(dissectors: readonly Dissector[]): P
     }
   }
   return thrown;
+}
+
+/** One DPI claim on a capture of the nDPI corpus, beside what nDPI named that flow. */
+export interface CorpusClaim {
+  file: string;
+  flow: NamedFlow;
+  /** nDPI's `MASTER.APP` for the flow; undefined when nDPI does not list it. */
+  expected: string | undefined;
+}
+
+/** nDPI's name of each flow it lists for `file`, keyed `PROTO a b` (endpoints in text order); undefined without expected results. */
+function expectedNames(file: string): Map<string, string> | undefined {
+  let json: string;
+  try {
+    json = readFileSync(`../shared/corpus/ndpi/expected/${file}.json`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const out = new Map<string, string>();
+  for (const e of (JSON.parse(json) as { flows: Array<{ protocol: string; client: { ip: string; port: number }; server: { ip: string; port: number }; app?: { protocol: string } }> }).flows) {
+    const a = `${e.client.ip}:${e.client.port}`;
+    const b = `${e.server.ip}:${e.server.port}`;
+    out.set(`${e.protocol} ${a < b ? `${a} ${b}` : `${b} ${a}`}`, e.app?.protocol ?? 'Unknown');
+  }
+  return out;
+}
+
+/** Every flow `dissectors` claim by DPI over the nDPI corpus captures that have expected results. */
+export async function ndpiCorpusClaims(dissectors: readonly Dissector[]): Promise<CorpusClaim[]> {
+  const out: CorpusClaim[] = [];
+  for (const file of readdirSync(ndpiPcap('')).sort()) {
+    const expected = expectedNames(file);
+    if (expected === undefined) continue;
+    for (const flow of await classifyCapture(ndpiPcap(file), dissectors)) {
+      if (flow.confidence !== 'dpi') continue;
+      const [proto, a, , b] = flow.flow.split(' ') as [string, string, string, string];
+      out.push({ file, flow, expected: expected.get(`${proto} ${a < b ? `${a} ${b}` : `${b} ${a}`}`) });
+    }
+  }
+  return out;
 }
