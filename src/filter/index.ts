@@ -16,10 +16,12 @@ import { LinkType } from '../capture/frame.js';
 import type { PacketDecoder } from '../decode/decoder.js';
 import { type Backend, compilePredicate, type FramePredicate } from './compile.js';
 import { FilterSyntaxError } from './error.js';
+import { type FlowGate, flowGate } from './flow-gate.js';
 import { LowerError, lowerFilter } from './lower.js';
 import { type FilterNode, parseFilter } from './parser.js';
 
 export { FilterSyntaxError } from './error.js';
+export type { FlowGate } from './flow-gate.js';
 export { filterSupportsLinkType } from './lower.js';
 
 /** A compiled filter. One per thread is enough: it holds no per-packet state between calls. */
@@ -37,6 +39,12 @@ export interface PacketFilter {
    * @param linkType - LINKTYPE_* of the frame
    */
   matches(d: PacketDecoder, data: Uint8Array, offset: number, caplen: number, wireLen: number, linkType: number): boolean;
+  /**
+   * A cheap necessary condition on a packet's decoded IP protocol, ports and addresses (see
+   * `flow-gate.ts`), or null. Valid only for packets that came through no tunnel: when it says
+   * false, `matches` would too.
+   */
+  readonly flowGate: FlowGate | null;
 }
 
 /** Options of {@link compileFilter}. */
@@ -52,12 +60,15 @@ class CompiledFilter implements PacketFilter {
   private lastLinkType = -1;
   private current: FramePredicate = NEVER;
   private readonly byLinkType = new Map<number, FramePredicate>();
+  readonly flowGate: FlowGate | null;
 
   constructor(
     readonly expression: string,
     private readonly tree: FilterNode,
     private readonly backend: Backend,
-  ) {}
+  ) {
+    this.flowGate = flowGate(tree);
+  }
 
   matches(_d: PacketDecoder, data: Uint8Array, offset: number, caplen: number, wireLen: number, linkType: number): boolean {
     if (linkType !== this.lastLinkType) this.select(linkType);

@@ -125,8 +125,11 @@ class Runtime implements PluginContext {
     if (this.transports !== null && !this.transports.has(s.protocol)) return false;
     if (this.ports !== null && !this.ports.has(s.clientPort) && !this.ports.has(s.serverPort)) return false;
     if (this.networks.length > 0 && !this.networks.some((c) => inCidr(c, s.ipVersion, s.clientAddress) || inCidr(c, s.ipVersion, s.serverAddress))) return false;
-    if (this.filter !== null && !frameMatches(this.filter, s.packet)) return false;
-    return true;
+    const f = this.filter;
+    if (f === null) return true;
+    // Most flows fail on the values already decoded; the frame is read again only for the rest.
+    if (f.flowGate !== null && s.packet.tunnel === 0 && !f.flowGate(s.protocol, s.ipVersion, s.clientPort, s.serverPort, s.clientAddress, s.serverAddress)) return false;
+    return frameMatches(f, s.packet);
   }
 }
 
