@@ -24,7 +24,7 @@ export { PARSERS, selectParsers } from './protocols/index.js';
 export { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits, TcpStream } from './reassembly/tcp-reassembler.js';
 export { analyzeCapture, type AnalyzeOptions, type AnalyzeResult } from './engine/analyze.js';
 export { DEFAULT_FLOW_OPTIONS, END_REASON_NAMES, EndReason, type FlowOptions } from './flow/flow-tracker.js';
-export type { Distribution, FlowEndpoint, FlowRecord, FlowTcp } from './flow/record.js';
+export type { Distribution, FlowEndpoint, FlowRecord, FlowTcp, FlowUpdate } from './flow/record.js';
 export { SondaError, type SondaErrorCode } from './errors.js';
 export type { EventListener, EventRecord, MessageListener } from './engine/engine.js';
 export { addressText, type EventFields, type Expectation, type ExpectedFlow } from './engine/consumer.js';

@@ -4,9 +4,9 @@ import { PacketDecoder, PacketKind } from '../decode/decoder.js';
 import { DEFAULT_DEFRAG_LIMITS, type DefragLimits, type DefragStats } from '../decode/defrag.js';
 import { WeirdCounters } from '../decode/weirds.js';
 import type { FlowTable } from '../flow/flow-table.js';
-import { DEFAULT_FLOW_OPTIONS, type EndReason, type FlowOptions, type FlowStats, FlowTracker } from '../flow/flow-tracker.js';
+import { DEFAULT_FLOW_OPTIONS, EndReason, type FlowOptions, type FlowStats, FlowTracker } from '../flow/flow-tracker.js';
 import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
-import { buildFlowRecord, type FlowRecord } from '../flow/record.js';
+import { buildFlowRecord, type FlowRecord, type FlowUpdate } from '../flow/record.js';
 import { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits } from '../reassembly/tcp-reassembler.js';
 import { type Consumer, type EventFields, NO_FIELDS, type RecordFields } from './consumer.js';
 import { BIT_FEED, BIT_FOLLOWED, type ConsumerStats, FlowConsumers } from './flow-consumers.js';
@@ -244,6 +244,16 @@ export class Engine implements FrameSink {
       ...(this.consumers ? { consumers: { ...this.consumers.stats, reassembly: { ...this.consumers.stats.reassembly } } } : {}),
       weirds: this.weirds.toObject(),
     };
+  }
+
+  /**
+   * The record of flow `f` (a flow-table index, as `FlowStart.flow`) while it is open: its
+   * counters so far, for periodic updates. Made on demand, never on the packet path.
+   */
+  liveRecord(f: number): FlowUpdate {
+    snapshotFlow(this.tracker.table, f, EndReason.Active, this.row, 0);
+    const { end_reason: _, ...update } = buildFlowRecord(this.row, 0, this.flowIdPrefix);
+    return update;
   }
 
   /** A parser published a transaction: to the message listeners, with the flow's id and time. */

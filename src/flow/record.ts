@@ -71,6 +71,9 @@ const PROTOCOL_NAMES: Record<number, string> = {
 };
 
 /** Name of an IP protocol number as the record prints it (the number as text when unnamed). */
+/** A flow's record while it is still open (a periodic update): no `end_reason`, and no fields of consumers (they come at its end). */
+export type FlowUpdate = Omit<FlowRecord, 'end_reason'>;
+
 export function protocolName(p: number): string {
   return PROTOCOL_NAMES[p] ?? String(p);
 }

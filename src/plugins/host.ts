@@ -10,7 +10,7 @@ import type { Consumer, Dir, FlowStart, RecordFields } from '../engine/consumer.
 import { addressText } from '../engine/consumer.js';
 import type { Engine, EventRecord } from '../engine/engine.js';
 import { compileFilter, type PacketFilter } from '../filter/index.js';
-import type { FlowRecord } from '../flow/record.js';
+import type { FlowRecord, FlowUpdate } from '../flow/record.js';
 import { type Cidr, parseCidr, type Rule, RuleTable, RuleTuple } from '../rules/index.js';
 import { parseRule } from '../rules/rule-text.js';
 import { SondaError } from '../errors.js';
@@ -180,6 +180,8 @@ class FlowHandle implements PluginFlow<unknown, unknown> {
   finished = false;
   tags: string[] | null = null;
   readonly scan: [unknown, unknown];
+  /** Packet time (µs) of the last `onFlowUpdate`, or of the flow's start. */
+  lastUpdateUs = 0;
 
   constructor(
     readonly rt: Runtime,
@@ -239,6 +241,8 @@ export class PluginHost {
   private decisionSerial = -1;
   private decision: Rule | undefined;
   private weirdFn: (name: string) => void = () => undefined;
+  /** The attached engine's records of open flows (for `onFlowUpdate`). */
+  private liveRecord: ((f: number) => FlowUpdate) | null = null;
   private readonly packetInfo: { -readonly [K in keyof PacketInfo]: PacketInfo[K] } = { dir: 0, ts: 0, length: 0, payload: new Uint8Array(0), tcpFlags: 0, ttl: 0 };
 
   constructor(
@@ -278,6 +282,7 @@ export class PluginHost {
   /** Subscribes to the engine's messages, events and flow ends, and starts the plugins. */
   attach(engine: Engine): this {
     this.weirdFn = (n) => engine.weirds.hitName(n);
+    this.liveRecord = (f) => engine.liveRecord(f);
     if (this.runtimes.some((rt) => rt.messageTypes !== null || rt.plugin.sessions?.key !== undefined)) {
       engine.on('message', (f, ev) => this.message(f, ev));
       engine.on('event', (ev) => this.closingEvent(ev));
@@ -388,6 +393,7 @@ export class PluginHost {
         if (!forced && !rt.selects(s)) return undefined;
         const info = this.flowInfo(s);
         const h = new FlowHandle(rt, info, s.flow);
+        h.lastUpdateUs = s.tsUs;
         if (p.flowState !== undefined && !rt.call('flowState', () => (h.state = p.flowState!(info)))) return undefined;
         rt.stats.flows++;
         rt.live.set(s.flow, h);
@@ -410,10 +416,22 @@ export class PluginHost {
         else list.push(h);
       },
     };
-    if (p.onPacket !== undefined) {
+    const onPacket = p.onPacket;
+    const onFlowUpdate = p.onFlowUpdate;
+    if (onPacket !== undefined || onFlowUpdate !== undefined) {
+      const intervalUs = (p.updateInterval ?? 60) * 1e6;
       c.packet = (h, dir, d, tsUs) => {
         this.nowUs = tsUs;
-        if (h.finished || h.mode !== 'packets') return;
+        if (h.finished) return;
+        if (onFlowUpdate !== undefined && tsUs - h.lastUpdateUs >= intervalUs && this.liveRecord !== null) {
+          h.lastUpdateUs = tsUs;
+          const update = this.liveRecord(h.flow);
+          if (!rt.call('onFlowUpdate', () => onFlowUpdate(h, update, rt))) {
+            h.finished = true;
+            return;
+          }
+        }
+        if (onPacket === undefined || h.mode !== 'packets') return;
         if (rt.filter !== null && !frameMatches(rt.filter, d)) return;
         const pi = this.packetInfo;
         pi.dir = dir;
@@ -423,7 +441,7 @@ export class PluginHost {
         pi.payload = d.keyBuf.subarray(d.payloadOffset, Math.max(d.payloadOffset, end));
         pi.tcpFlags = d.l4Proto === 6 ? d.tcpFlags : 0;
         pi.ttl = d.ttl;
-        if (!rt.call('onPacket', () => p.onPacket!(h, pi, rt))) h.finished = true;
+        if (!rt.call('onPacket', () => onPacket(h, pi, rt))) h.finished = true;
       };
     }
     if (p.onData !== undefined || rt.content !== null) {

@@ -8,7 +8,7 @@
  * the flow record. The engine pays for nothing no plugin asked for.
  */
 import type { EventRecord } from '../engine/engine.js';
-import type { FlowRecord } from '../flow/record.js';
+import type { FlowRecord, FlowUpdate } from '../flow/record.js';
 
 /** 0 = client → server, 1 = server → client. */
 export type Direction = 0 | 1;
@@ -206,6 +206,8 @@ export interface Plugin<F = unknown, S = unknown> {
   readonly content?: readonly string[];
   /** Per-flow state constructor (default: `undefined`). */
   flowState?(info: FlowInfo): F;
+  /** Seconds of packet time between two `onFlowUpdate` calls of one flow (default 60). */
+  readonly updateInterval?: number;
   sessions?: PluginSessions<S, F>;
   onStart?(ctx: PluginContext): void;
   onFlowStart?(flow: PluginFlow<F, S>, ctx: PluginContext): void;
@@ -216,6 +218,11 @@ export interface Plugin<F = unknown, S = unknown> {
   onGap?(flow: PluginFlow<F, S>, dir: Direction, bytes: number, ctx: PluginContext): void;
   onMessage?(flow: PluginFlow<F, S>, message: EventRecord, ctx: PluginContext): void;
   onContent?(flow: PluginFlow<F, S>, match: ContentMatch, ctx: PluginContext): void;
+  /**
+   * A followed flow is still going: its counters so far, at most once per `updateInterval` of
+   * packet time, on one of its packets (a flow with no packet in the interval gets none).
+   */
+  onFlowUpdate?(flow: PluginFlow<F, S>, update: FlowUpdate, ctx: PluginContext): void;
   /** The flow ended: its record (tags set now no longer reach it). */
   onFlowEnd?(flow: PluginFlow<F, S>, record: FlowRecord, ctx: PluginContext): void;
   /** End of input, after every flow and session ended. */

@@ -8,6 +8,7 @@ import { ethernet, ipv4, tcp, text } from '../testing/packet-builder.js';
 import { pcapFile } from '../testing/pcap-builder.js';
 import { runPlugin } from './harness.js';
 import { loadPlugins } from './load.js';
+import type { FlowUpdate } from '../flow/record.js';
 import { definePlugin, type Plugin } from './plugin.js';
 
 const NDPI = '../shared/corpus/ndpi/pcap';
@@ -126,6 +127,46 @@ describe('plugin host', () => {
     assert.ok(s.errors > 0);
     assert.match(s.errorMessages[0]!, /^(onFlowStart: boom|onFlowEnd: again)$/);
     assert.equal(run.stats.good!.errors, 0);
+  });
+
+  test('flow updates: counters so far, once per interval of packet time, up to the final record; a throwing update is isolated', async () => {
+    const updates = new Map<string, FlowUpdate[]>();
+    const p = definePlugin({
+      name: 'updates',
+      updateInterval: 5,
+      onFlowUpdate(flow, u) {
+        assert.equal(u.flow_id, flow.info.id);
+        const list = updates.get(u.flow_id) ?? [];
+        list.push(u);
+        updates.set(u.flow_id, list);
+      },
+    });
+    const run = await runPlugin(p, `${NDPI}/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap`);
+    assert.ok(updates.size >= 2, `${updates.size} flows updated`);
+    let n = 0;
+    for (const [id, list] of updates) {
+      const end = run.flows.find((r) => r.flow_id === id)!;
+      assert.ok(end !== undefined);
+      for (let i = 0; i < list.length; i++) {
+        const u = list[i]!;
+        n++;
+        assert.equal('end_reason' in u, false);
+        assert.ok(u.client.packets + u.server.packets <= end.client.packets + end.server.packets);
+        assert.ok(u.last_seen - u.first_seen >= 5 - 1e-6, 'not before the first interval');
+        if (i > 0) {
+          const prev = list[i - 1]!;
+          assert.ok(u.last_seen - prev.last_seen >= 5 - 1e-6, 'at most once per interval');
+          assert.ok(u.client.packets + u.server.packets > prev.client.packets + prev.server.packets);
+        }
+      }
+    }
+    assert.ok(n >= 10, `${n} updates`);
+    // Flows shorter than the interval get none.
+    for (const r of run.flows) if (r.last_seen - r.first_seen < 5) assert.equal(updates.has(r.flow_id), false);
+    const bad = await runPlugin(definePlugin({ name: 'bad', updateInterval: 1, onFlowUpdate: () => { throw new Error('no'); } }), `${NDPI}/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap`);
+    assert.ok(bad.stats.bad!.errors >= 1);
+    assert.match(bad.stats.bad!.errorMessages[0]!, /^onFlowUpdate: no$/);
+    assert.equal(bad.flows.length, run.flows.length);
   });
 
   test('delivery modes switch on a live flow; done() stops every callback', async () => {
