@@ -12,7 +12,7 @@ import { parseDnsMessage } from '../protocols/dns.js';
 import type { Consumer, Dir, FlowStart, RecordFields } from '../engine/consumer.js';
 import { parseAddress, parseIpv4 } from '../flow/ip-text.js';
 import type { Catalog } from './catalog.js';
-import { CONTINUE, type Dissector, type FlowInfo, indexOf, MATCH, type Payload, REJECT } from './dissector.js';
+import { CONTINUE, type Dissector, type FlowInfo, indexOf, MATCH, type Payload, REJECT, type SharedKey, SharedStore } from './dissector.js';
 import { DnsCache } from './dns-cache.js';
 import { isDtlsDatagram } from './dissectors/dtls.js';
 import { httpContentApp } from './http-content.js';
@@ -137,7 +137,12 @@ class ClassifyFlow implements Payload, FlowInfo {
   /** Payloads of a STUN flow looked at for DTLS after the verdict. */
   stunChecks = 0;
 
-  constructor(s: FlowStart, ipApp: string | undefined, cachedName: string | undefined) {
+  constructor(
+    s: FlowStart,
+    ipApp: string | undefined,
+    cachedName: string | undefined,
+    private readonly store: SharedStore,
+  ) {
     this.transport = s.protocol;
     this.ipVersion = s.ipVersion;
     this.clientPort = s.clientPort;
@@ -172,6 +177,10 @@ class ClassifyFlow implements Payload, FlowInfo {
   host(name: string): void {
     if (this.dpiHost === undefined && name !== '') this.dpiHost = name;
   }
+
+  shared<T>(key: SharedKey<T>, make: () => T): T {
+    return this.store.get(key, make);
+  }
 }
 
 const NO_STATES: unknown[] = [];
@@ -195,7 +204,8 @@ const DTLS_AFTER_STUN_CHECKS = 10;
  * nDPI then names the flow DTLS, with STUN's application (`DTLS.GoogleCall`).
  */
 function watchesDtls(st: ClassifyFlow): boolean {
-  return st.transport === 17 && st.stunChecks < DTLS_AFTER_STUN_CHECKS && st.verdict !== undefined && st.verdict.startsWith('STUN') && (st.verdict.length === 4 || st.verdict[4] === '.');
+  const v = st.verdict;
+  return st.transport === 17 && st.stunChecks < DTLS_AFTER_STUN_CHECKS && v?.startsWith('STUN') === true && (v.length === 4 || v[4] === '.');
 }
 
 function checkDtls(st: ClassifyFlow, b: Uint8Array, off: number, end: number): void {
@@ -250,6 +260,8 @@ function masterFromFields(fields: RecordFields, st: ClassifyFlow): string | unde
  */
 export class Classifier {
   readonly cache = new DnsCache();
+  /** Dissectors' memory across flows (`Payload.shared`). */
+  private readonly store = new SharedStore();
   readonly catalog: Catalog;
   private readonly tcp: Dissector[];
   private readonly udp: Dissector[];
@@ -286,7 +298,7 @@ export class Classifier {
     const c = this.catalog;
     const ipApp = c.byAddress(s.ipVersion, s.serverAddress) ?? c.byAddress(s.ipVersion, s.clientAddress);
     const cached = this.cache.size === 0 ? undefined : (this.cache.lookup(s.ipVersion, s.serverAddress) ?? this.cache.lookup(s.ipVersion, s.clientAddress));
-    const st = new ClassifyFlow(s, ipApp, cached);
+    const st = new ClassifyFlow(s, ipApp, cached, this.store);
     // Announced by a control flow (FTP PORT/PASV, SDP media): named by the announcement.
     if (s.expected !== undefined) st.verdict = s.expected.name;
     return st;

@@ -179,3 +179,12 @@ test('HTTP content names OCSP, IPP and MPEG-DASH; QUIC past its handshake and TL
   assert.ok(sh.length >= 3 && sh.every((r) => (r.app as { master: string }).master === 'QUIC'));
   assert.equal(protocolOf(await flows(['--read', '../shared/corpus/ndpi/pcap/starcraft_battle.pcap']), 3052), 'TLS');
 });
+
+test('dissector memory is per classifier: the same capture classified twice in one process gives the same names', async () => {
+  for (const c of ['zoom_p2p.pcapng', 'stun_wa_call.pcapng']) {
+    const names = async () => (await flows(['--read', `../shared/corpus/ndpi/pcap/${c}`])).map((r) => (r.app as { protocol: string }).protocol);
+    const first = await names();
+    assert.deepEqual(await names(), first, c);
+    assert.ok(first.some((p) => p.includes('.')), `${c}: some flows named by their call application`);
+  }
+});

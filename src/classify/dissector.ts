@@ -53,6 +53,36 @@ export interface Payload {
   readonly tsUs: number;
   /** Names the flow's host (a NetBIOS name, an SSDP location host …) when no parser named one. */
   host(name: string): void;
+  /**
+   * Memory the classifier keeps for dissectors across flows (an endpoint cache …), one per
+   * classifier, so engines and runs in one process never see each other's: the value under
+   * `key` (a module's own token), made by `make` the first time.
+   */
+  shared<T>(key: SharedKey<T>, make: () => T): T;
+}
+
+/** A token naming one kind of {@link Payload.shared} memory (make one per module: `sharedKey<Cache>('calls')`). */
+export interface SharedKey<T> {
+  readonly name: string;
+  /** Type brand only. */
+  readonly _type?: T;
+}
+
+/** A new {@link SharedKey}. */
+export const sharedKey = <T>(name: string): SharedKey<T> => ({ name });
+
+/** The store behind {@link Payload.shared}: one per classifier (or per test run). */
+export class SharedStore {
+  private readonly values = new Map<SharedKey<unknown>, unknown>();
+
+  get<T>(key: SharedKey<T>, make: () => T): T {
+    let v = this.values.get(key) as T | undefined;
+    if (v === undefined) {
+      v = make();
+      this.values.set(key, v);
+    }
+    return v;
+  }
 }
 
 /**

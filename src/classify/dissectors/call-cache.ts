@@ -7,6 +7,7 @@
  * Bounded (oldest entry dropped first) and aged on packet time, so it never grows with traffic
  * and an old capture's endpoints do not name a later one's flows.
  */
+import { type Payload, sharedKey } from '../dissector.js';
 import type { CallApp } from './call-nets.js';
 
 /** How long an endpoint stays known, µs of packet time. */
@@ -49,9 +50,8 @@ export class CallEndpointCache {
   }
 }
 
-/**
- * The process's cache. One per process rather than per classifier because dissectors have no
- * per-classifier state yet; endpoints age out on packet time, so engines in one process do not
- * see each other's calls unless their captures overlap in time and address.
- */
-export const callEndpoints = new CallEndpointCache();
+/** Where a classifier keeps its call endpoints (see `Payload.shared`). */
+export const CALL_ENDPOINTS = sharedKey<CallEndpointCache>('call-endpoints');
+
+/** The call endpoints of the classifier running `p`. */
+export const callEndpointsOf = (p: Payload): CallEndpointCache => p.shared(CALL_ENDPOINTS, () => new CallEndpointCache());

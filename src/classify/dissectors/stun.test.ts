@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SharedStore } from '../dissector.js';
 import { CallEndpointCache } from './call-cache.js';
 import { callAppOfIPv4 } from './call-nets.js';
 import { newStunInfo, readStun, stun } from './stun.js';
@@ -62,9 +63,11 @@ test('stun: applications from the message (WhatsApp, MS-TURN), the relay network
   assert.equal(verdictOf(stun, { clientPort: 43003 }, [{ dir: 0, data: ms }]), 'STUN.Skype_TeamsCall');
   const telegram = Uint32Array.of(((91 << 24) | (108 << 16) | (9 << 8) | 35) >>> 0, 0, 0, 0);
   assert.equal(callAppOfIPv4(telegram[0]!), 'TelegramVoip');
-  assert.equal(verdictOf(stun, { serverAddress: telegram, clientPort: 41000 }, [{ dir: 0, data: BINDING }]), 'STUN.TelegramVoip');
-  // The client's port is now known: its flow to a peer is the same call.
-  assert.equal(verdictOf(stun, { clientPort: 41000, serverAddress: Uint32Array.of(0x0a000001, 0, 0, 0) }, [{ dir: 0, data: BINDING }]), 'STUN.TelegramVoip');
+  const classifier = new SharedStore();
+  assert.equal(verdictOf(stun, { serverAddress: telegram, clientPort: 41000 }, [{ dir: 0, data: BINDING }], undefined, classifier), 'STUN.TelegramVoip');
+  // The client's port is now known (to this classifier): its flow to a peer is the same call.
+  assert.equal(verdictOf(stun, { clientPort: 41000, serverAddress: Uint32Array.of(0x0a000001, 0, 0, 0) }, [{ dir: 0, data: BINDING }], undefined, classifier), 'STUN.TelegramVoip');
+  assert.equal(verdictOf(stun, { clientPort: 41000, serverAddress: Uint32Array.of(0x0a000001, 0, 0, 0) }, [{ dir: 0, data: BINDING }]), 'STUN', 'another classifier knows nothing of it');
 });
 
 test('stun: an Allocate is named at the next payload, with the realm as host', async () => {

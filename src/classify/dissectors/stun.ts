@@ -17,8 +17,8 @@
  * Allocate request carries none (the server's 401 answer does), so a flow that opens with one
  * is named at its next payload, with the realm if that payload shows it.
  */
-import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT, u16, u32 } from '../dissector.js';
-import { CallEndpointCache, callEndpoints } from './call-cache.js';
+import { CONTINUE, type Dissector, MATCH, type Payload, REJECT, u16, u32 } from '../dissector.js';
+import { CallEndpointCache, callEndpointsOf } from './call-cache.js';
 import { type CallApp, callAppOfFlow } from './call-nets.js';
 
 const HEADER = 20;
@@ -117,9 +117,9 @@ function realmText(b: Uint8Array, off: number, len: number): string | undefined 
 
 /** The verdict once the flow is known to be STUN. */
 function named(p: Payload, st: StunState): string | typeof MATCH {
-  const app = st.app ?? flowApp(p.flow, st.info, p.tsUs);
+  const app = st.app ?? flowApp(p, st.info);
   if (app === undefined) return MATCH;
-  remember(p.flow, st.info, app, p.tsUs);
+  remember(p, st.info, app);
   return `STUN.${app}`;
 }
 
@@ -131,9 +131,12 @@ function tcpMessage(p: Payload, info: StunInfo): boolean {
 }
 
 /** The application of a STUN flow: the message's own, the relay's network, or a known endpoint. */
-function flowApp(f: FlowInfo, info: StunInfo, tsUs: number): CallApp | undefined {
+function flowApp(p: Payload, info: StunInfo): CallApp | undefined {
+  const f = p.flow;
+  const tsUs = p.tsUs;
   const own = info.app ?? callAppOfFlow(f.ipVersion, f.serverAddress, f.clientAddress);
   if (own !== undefined) return own;
+  const callEndpoints = callEndpointsOf(p);
   return (
     callEndpoints.get(CallEndpointCache.key(f.ipVersion, f.clientAddress, f.clientPort), tsUs) ??
     callEndpoints.get(CallEndpointCache.key(f.ipVersion, f.serverAddress, f.serverPort), tsUs)
@@ -141,7 +144,10 @@ function flowApp(f: FlowInfo, info: StunInfo, tsUs: number): CallApp | undefined
 }
 
 /** Ties the flow's endpoints (and the peers it named) to its application, for later flows. */
-function remember(f: FlowInfo, info: StunInfo, app: CallApp, tsUs: number): void {
+function remember(p: Payload, info: StunInfo, app: CallApp): void {
+  const f = p.flow;
+  const tsUs = p.tsUs;
+  const callEndpoints = callEndpointsOf(p);
   callEndpoints.set(CallEndpointCache.key(f.ipVersion, f.clientAddress, f.clientPort), app, tsUs);
   callEndpoints.set(CallEndpointCache.key(f.ipVersion, f.serverAddress, f.serverPort), app, tsUs);
   for (let i = 0; i < info.peers.length; i += 2) callEndpoints.set(CallEndpointCache.key(4, [info.peers[i]!], info.peers[i + 1]!), app, tsUs);
@@ -166,7 +172,7 @@ export const stun: Dissector<StunState> = {
       const realm = realmText(p.b, info.realmOff, info.realmLen);
       if (realm !== undefined) p.host(realm);
     }
-    st.app ??= flowApp(p.flow, info, p.tsUs);
+    st.app ??= flowApp(p, info);
     if (!st.allocate && info.type === ALLOCATE_REQUEST && info.realmLen === 0 && p.packets[0] + p.packets[1] === 1) {
       st.allocate = true;
       return CONTINUE;

@@ -3,7 +3,7 @@
  * calling convention, with guard bytes around each payload), or the classifier with chosen
  * dissectors over a corpus capture.
  */
-import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT } from '../dissector.js';
+import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT, SharedStore } from '../dissector.js';
 import { classifyCapture, randomPayloads } from './testkit.js';
 
 /** Bytes of a hex string (white space ignored). */
@@ -65,6 +65,7 @@ export function inspectAll(d: Dissector, flow: Partial<FlowInfo>, packets: reado
   const state = d.state?.();
   const counts: [number, number] = [0, 0];
   const stream: [number, number] = [0, 0];
+  const store = new SharedStore(); // one flow's dissector memory
   for (const [dir, data] of packets) {
     const bytes = typeof data === 'string' ? hexBytes(data) : data;
     const buf = new Uint8Array(bytes.length + 2 * GUARD).fill(guard);
@@ -80,6 +81,7 @@ export function inspectAll(d: Dissector, flow: Partial<FlowInfo>, packets: reado
       packets: counts,
       streamOffset: info.transport === 6 ? stream[dir] : 0,
       tsUs: 0,
+      shared: (key, make) => store.get(key, make),
       host: (h) => {
         if (out.host === undefined && h !== '') out.host = h;
       },

@@ -6,7 +6,7 @@ import { readCapture } from '../../capture/read-capture.js';
 import type { Consumer, FlowStart } from '../../engine/consumer.js';
 import { Engine } from '../../engine/engine.js';
 import { seededRandom } from '../../testing/random.js';
-import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT } from '../dissector.js';
+import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT, SharedStore } from '../dissector.js';
 import { classifyCapture, randomPayloads } from './testkit.js';
 
 export { classifyCapture, type NamedFlow, ndpiPcap, randomPayloads } from './testkit.js';
@@ -30,9 +30,10 @@ export function ascii(s: string): Uint8Array {
 /**
  * Runs `d` over `payloads` as the classifier would (each payload placed at an odd offset in a
  * larger buffer, so reads outside `[off, end)` show up as a different answer): the name it
- * claims the flow for, or undefined when it rejects or never decides.
+ * claims the flow for, or undefined when it rejects or never decides. Flows given one `store`
+ * share the dissector's memory across flows, as in one classifier.
  */
-export function verdictOf(d: Dissector, flow: Partial<FlowInfo>, payloads: readonly TestPayload[], onHost?: (name: string) => void): string | undefined {
+export function verdictOf(d: Dissector, flow: Partial<FlowInfo>, payloads: readonly TestPayload[], onHost?: (name: string) => void, store = new SharedStore()): string | undefined {
   const info: FlowInfo = {
     transport: flow.transport ?? (d.transport === 'tcp' ? 6 : 17),
     ipVersion: flow.ipVersion ?? 4,
@@ -60,6 +61,7 @@ export function verdictOf(d: Dissector, flow: Partial<FlowInfo>, payloads: reado
       packets,
       streamOffset: info.transport === 6 ? stream[pl.dir] : 0,
       tsUs: 0,
+      shared: (key, make) => store.get(key, make),
       host: (name) => onHost?.(name),
     };
     packets[pl.dir]++;

@@ -3,7 +3,7 @@
  * classifier calls it, each payload fenced by guard bytes so a read past `end` shows), random
  * payloads that must not be claimed, and the classifier with chosen dissectors over a capture.
  */
-import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT } from '../dissector.js';
+import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT, SharedStore } from '../dissector.js';
 import { classifyCapture, randomPayloads } from './testkit.js';
 
 export { classifyCapture, type NamedFlow, ndpiPcap, randomPayloads, tcpdumpPcap } from './testkit.js';
@@ -67,6 +67,7 @@ export function run(d: Dissector, f: Partial<FlowInfo>, pkts: readonly Pkt[], gu
   const state = d.state?.();
   const packets: [number, number] = [0, 0];
   const stream: [number, number] = [0, 0];
+  const store = new SharedStore(); // one flow's dissector memory
   for (const [dir, data] of pkts) {
     const bytes = typeof data === 'string' ? hex(data) : data;
     const buf = new Uint8Array(bytes.length + 2 * GUARD).fill(guard);
@@ -82,6 +83,7 @@ export function run(d: Dissector, f: Partial<FlowInfo>, pkts: readonly Pkt[], gu
       packets,
       streamOffset: flow.transport === 6 ? stream[dir] : 0,
       tsUs: 0,
+      shared: (key, make) => store.get(key, make),
       host(h) {
         if (out.host === undefined && h !== '') out.host = h;
       },

@@ -11,8 +11,8 @@
  * the address the sender sees its peer at (length-prefixed text) and a session UUID. A flow
  * from a port an earlier STUN exchange tied to Zoom (call-cache.ts) is Zoom too.
  */
-import { CONTINUE, type Dissector, type FlowInfo, MATCH, REJECT, u32 } from '../dissector.js';
-import { CallEndpointCache, callEndpoints } from './call-cache.js';
+import { CONTINUE, type Dissector, MATCH, type Payload, REJECT, u32 } from '../dissector.js';
+import { CallEndpointCache, callEndpointsOf } from './call-cache.js';
 import { callAppOfFlow } from './call-nets.js';
 
 const MEDIA_PORT_LO = 8801;
@@ -62,7 +62,10 @@ interface ZoomState {
 }
 
 /** A flow whose endpoint an earlier STUN exchange tied to Zoom. */
-function knownEndpoint(f: FlowInfo, tsUs: number): boolean {
+function knownEndpoint(p: Payload): boolean {
+  const f = p.flow;
+  const tsUs = p.tsUs;
+  const callEndpoints = callEndpointsOf(p);
   return (
     callEndpoints.get(CallEndpointCache.key(f.ipVersion, f.clientAddress, f.clientPort), tsUs) === 'Zoom' ||
     callEndpoints.get(CallEndpointCache.key(f.ipVersion, f.serverAddress, f.serverPort), tsUs) === 'Zoom'
@@ -79,7 +82,7 @@ export const zoom: Dissector<ZoomState> = {
     if (isP2pHello(b, off, end)) return MATCH;
     if (onMediaPort(flow.serverPort) || onMediaPort(flow.clientPort)) {
       const t = routerType(b, off, end);
-      if (t === 0) return p.index === 0 && !knownEndpoint(flow, p.tsUs) ? REJECT : CONTINUE;
+      if (t === 0) return p.index === 0 && !knownEndpoint(p) ? REJECT : CONTINUE;
       if (callAppOfFlow(flow.ipVersion, flow.serverAddress, flow.clientAddress) === 'Zoom') return MATCH;
       // Elsewhere: the router's answer must repeat the hello's token.
       if (t === 1 && p.dir === 0 && st.hello === undefined) {
@@ -92,7 +95,7 @@ export const zoom: Dissector<ZoomState> = {
       }
       return p.packets[0] + p.packets[1] >= 6 ? REJECT : CONTINUE;
     }
-    if (knownEndpoint(flow, p.tsUs)) return MATCH;
+    if (knownEndpoint(p)) return MATCH;
     return p.index >= 1 ? REJECT : CONTINUE;
   },
 };
