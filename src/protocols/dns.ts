@@ -113,7 +113,7 @@ export interface DnsLimits {
   maxTransactions: number;
   /** Queries waiting for their response per flow; past it the oldest stays unanswered. */
   maxPending: number;
-  /** Name/address pairs kept per flow (`dns_too_many_resolved`). */
+  /** Name/address pairs kept per flow (`dns_too_many_resolved`); 0: none are worked out. */
   maxResolved: number;
   /** Consecutive payloads that are not DNS before the flow gives up (`done`). */
   maxFailures: number;
@@ -626,7 +626,8 @@ export class DnsFlowState {
   private readonly pending: Pending[] = [];
   private readonly learned: Array<{ name: string; address: string; ttl: number }> = [];
   private readonly learnedKeys = new Set<string>();
-  private readonly tcp: [TcpDirection, TcpDirection] = [new TcpDirection(), new TcpDirection()];
+  /** TCP reassembly per direction, made at the first stream bytes (most flows are UDP). */
+  private tcp: [TcpDirection, TcpDirection] | null = null;
   private failures = 0;
   private gaveUp = false;
 
@@ -660,6 +661,7 @@ export class DnsFlowState {
    * and several may share a segment; a partial message is copied and completed by later calls.
    */
   data(dir: 0 | 1, b: Uint8Array, off: number, end: number, tsUs = -1): void {
+    this.tcp ??= [new TcpDirection(), new TcpDirection()];
     const s = this.tcp[dir];
     if (end > b.length) end = b.length;
     if (s.resync) {
@@ -708,6 +710,7 @@ export class DnsFlowState {
 
   /** TCP bytes of `dir` were lost: the partial message is dropped and the stream resyncs. */
   gap(dir: 0 | 1): void {
+    this.tcp ??= [new TcpDirection(), new TcpDirection()];
     const s = this.tcp[dir];
     s.have = 0;
     s.resync = true;
@@ -808,7 +811,7 @@ export class DnsFlowState {
       for (const a of m.answers) tx.answers.push(a.data);
       this.onAnswer?.(tx);
     }
-    if (m.rcode === 0 && m.opcode === 0) this.learn(m);
+    if (m.rcode === 0 && m.opcode === 0 && this.limits.maxResolved > 0) this.learn(m);
   }
 
   private newTx(m: DnsMessage): DnsTransaction | undefined {

@@ -72,7 +72,8 @@ export const dnsConsumer: Consumer<DnsFlow> = {
   name: 'dns',
   open(s: FlowStart) {
     if ((s.protocol !== 17 && s.protocol !== 6) || !(DNS_PORTS.has(s.serverPort) || DNS_PORTS.has(s.clientPort))) return undefined;
-    const dns = new DnsFlowState(s.weird);
+    // Name/address pairs (`resolved()`) have no reader here: not made (the classifier keeps its own cache).
+    const dns = new DnsFlowState(s.weird, { maxResolved: 0 });
     if (s.live) {
       const { publish, flow } = s;
       dns.onAnswer = (tx) => publish(flow, dnsEvent(tx));

@@ -119,6 +119,19 @@ function ja4Alpn(a: Uint8Array | undefined, variant: Ja4Variant): string {
   return HEX[first >> 4]! + HEX[last & 0xf]!;
 }
 
+/** Room to sort a hello's list in place (a ClientHello holds at most 32767 16-bit values). */
+const SCRATCH = new Uint16Array(32768);
+
+/** `list` without GREASE (and, for extensions, SNI and ALPN), sorted, as comma-separated 4-digit hex. */
+function sortedHexList(list: readonly number[], extensions: boolean): string {
+  let n = 0;
+  for (const v of list) if (!isGrease(v) && !(extensions && (v === 0x0000 || v === 0x0010))) SCRATCH[n++] = v;
+  const sorted = SCRATCH.subarray(0, n).sort();
+  let out = '';
+  for (let i = 0; i < n; i++) out += i > 0 ? `,${hex4(sorted[i]!)}` : hex4(sorted[i]!);
+  return out;
+}
+
 function count2(n: number): string {
   return n > 99 ? '99' : n < 10 ? `0${n}` : `${n}`;
 }
@@ -159,20 +172,17 @@ export function ja4Parts(ch: ClientHelloFields, transport: Ja4Transport = 't', o
   let sv = -1;
   for (const v of ch.supportedVersions) if (!isGrease(v) && v > sv) sv = v;
   if (sv >= 0) version = sv;
-  const ciphers = ch.ciphers.filter((v) => !isGrease(v));
-  const exts = ch.extensions.filter((v) => !isGrease(v));
+  let cipherCount = 0;
+  for (const v of ch.ciphers) if (!isGrease(v)) cipherCount++;
+  let extCount = 0;
+  for (const v of ch.extensions) if (!isGrease(v)) extCount++;
   const domain = variant === 'ndpi' ? opts.sni === undefined || !ADDRESS_LITERAL.test(opts.sni) : ch.hasSni;
-  const a = `${transport}${ja4Version(version)}${domain ? 'd' : 'i'}${count2(ciphers.length)}${count2(exts.length)}${ja4Alpn(ch.alpnFirst, variant)}`;
-  const c = ciphers
-    .sort((x, y) => x - y)
-    .map(hex4)
-    .join(',');
-  const e = exts
-    .filter((v) => v !== 0x0000 && v !== 0x0010)
-    .sort((x, y) => x - y)
-    .map(hex4)
-    .join(',');
-  const s = ch.sigAlgs.map(hex4).join(',');
+  const a = `${transport}${ja4Version(version)}${domain ? 'd' : 'i'}${count2(cipherCount)}${count2(extCount)}${ja4Alpn(ch.alpnFirst, variant)}`;
+  const c = sortedHexList(ch.ciphers, false);
+  // SNI (0) and ALPN (16) are counted in `a` but left out of the hashed list.
+  const e = sortedHexList(ch.extensions, true);
+  let s = '';
+  for (const v of ch.sigAlgs) s += s.length > 0 ? `,${hex4(v)}` : hex4(v);
   return { a, ciphers: c, extensions: e, sigAlgs: s };
 }
 
