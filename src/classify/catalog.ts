@@ -21,12 +21,18 @@ export interface KnownProtocol {
   readonly udp: ReadonlyArray<readonly [number, number]>;
 }
 
+/** Host names whose answers {@link HostMatcher} keeps (cleared when full: cheaper than an LRU, as good on real mixes). */
+const RECENT_HOSTS = 4096;
+
 /** Host-name patterns: suffixes on label boundaries in a map, globs in a list. */
 class HostMatcher {
   private readonly exact = new Map<string, string>();
   private readonly globs: Array<{ re: RegExp; name: string }> = [];
+  /** Recent answers (names repeat: a popular host is looked up for flow after flow); null = no match. */
+  private readonly recent = new Map<string, string | null>();
 
   add(pattern: string, name: string): void {
+    this.recent.clear();
     if (pattern.includes('*')) {
       const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
       this.globs.push({ re, name });
@@ -35,6 +41,15 @@ class HostMatcher {
 
   /** The name of the longest matching suffix, else the last matching glob. */
   match(host: string): string | undefined {
+    const known = this.recent.get(host);
+    if (known !== undefined) return known ?? undefined;
+    const name = this.lookup(host);
+    if (this.recent.size >= RECENT_HOSTS) this.recent.clear();
+    this.recent.set(host, name ?? null);
+    return name;
+  }
+
+  private lookup(host: string): string | undefined {
     let h = host.toLowerCase();
     if (h.endsWith('.')) h = h.slice(0, -1);
     for (let at = 0; at >= 0 && at < h.length; ) {

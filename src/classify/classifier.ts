@@ -12,7 +12,7 @@ import { parseDnsMessage } from '../protocols/dns.js';
 import type { Consumer, Dir, FlowStart, RecordFields } from '../engine/consumer.js';
 import { parseAddress, parseIpv4 } from '../flow/ip-text.js';
 import type { Catalog } from './catalog.js';
-import { CONTINUE, type Dissector, type FlowInfo, indexOf, MATCH, type Payload, REJECT, type SharedKey, SharedStore } from './dissector.js';
+import { CONTINUE, type Dissector, type FlowInfo, MATCH, type Payload, REJECT, type SharedKey, SharedStore } from './dissector.js';
 import { DnsCache } from './dns-cache.js';
 import { isDtlsDatagram } from './dissectors/dtls.js';
 import { httpContentApp } from './http-content.js';
@@ -121,9 +121,16 @@ class ClassifyFlow implements Payload, FlowInfo {
   streamOffset = 0;
   tsUs = 0;
   // Decision
-  /** Dissectors not ruled out, made at the first payload (most flows without one never need it). */
-  candidates: Dissector[] | null = null;
-  states: unknown[] = NO_STATES;
+  /** The dissectors of the flow's transport, set at the first payload (most flows without one never need it). */
+  tried: DissectorSet | null = null;
+  /** Bit i set (30 bits a word): `tried.list[i]` ruled the flow out, or never fits it. */
+  rejected: number[] = NO_WORDS;
+  /** Dissectors of `tried` not ruled out yet. */
+  alive = 0;
+  /** Indices in `tried.list` tried before the others: the dissectors of the protocol the ports suggest. */
+  front: readonly number[] = NO_INDICES;
+  /** Per-flow state of the stateful dissectors, by `tried.stateSlot`, made when the first one is tried. */
+  states: unknown[] | null = null;
   verdict: string | undefined;
   dpiHost: string | undefined;
   ipApp: string | undefined;
@@ -183,16 +190,108 @@ class ClassifyFlow implements Payload, FlowInfo {
   }
 }
 
-const NO_STATES: unknown[] = [];
+const NO_WORDS: number[] = [];
+const NO_INDICES: readonly number[] = [];
+/** Bits used in each word of `ClassifyFlow.rejected` (small integers stay unboxed). */
+const WORD_BITS = 30;
+const WORD_MASK = (1 << WORD_BITS) - 1;
+/** First-payload lengths told apart by the `minLength` table (longer ones share the last entry). */
+const SHORT_PAYLOAD = 64;
 
-/** Clear-text protocols and the client commands that carry a login in them. */
-const CREDENTIAL_MARKERS = new Map<string, readonly string[]>([
-  ['FTP_CONTROL', ['PASS ']],
-  ['POP3', ['PASS ', 'APOP ']],
-  ['IMAP', [' LOGIN ']],
-  ['SMTP', ['AUTH PLAIN', 'AUTH LOGIN']],
-  ['HTTP', ['\nAuthorization: Basic ', '\nauthorization: basic ']],
-]);
+/** Set bits of a 32-bit word. */
+function bitCount(v: number): number {
+  let n = 0;
+  for (let x = v; x !== 0; x &= x - 1) n++;
+  return n;
+}
+
+/**
+ * The dissectors of one transport, shared by all its flows: a flow keeps only a bit set of the
+ * ones that ruled it out (no per-flow copy of the list).
+ */
+class DissectorSet {
+  readonly list: readonly Dissector[];
+  /** Per dissector, its `inspect` bound to it: one array of functions, not a property read on 180 object shapes. */
+  readonly inspects: ReadonlyArray<Dissector['inspect']>;
+  /** Per word of a flow's `rejected` bits: the bits that stand for a dissector. */
+  readonly wordMasks: readonly number[];
+  /** Per dissector: its index among the stateful ones, or -1. */
+  readonly stateSlot: Int16Array;
+  readonly stateful: number;
+  /** Indices of the dissectors with an `accepts` pre-check. */
+  readonly checked: readonly number[];
+  readonly words: number;
+  private readonly byName = new Map<string, number[]>();
+  /** Per byte value: the `rejected` bits of the dissectors a first payload starting with it rules out. */
+  readonly byFirstByte: number[][] = [];
+  /** Per first-payload length below SHORT_PAYLOAD (the last entry: that length or more): the same. */
+  readonly byShortLength: number[][] = [];
+
+  constructor(list: readonly Dissector[]) {
+    this.list = list;
+    this.stateSlot = new Int16Array(list.length).fill(-1);
+    let stateful = 0;
+    const checked: number[] = [];
+    list.forEach((d, i) => {
+      if (d.state !== undefined) this.stateSlot[i] = stateful++;
+      if (d.accepts !== undefined) checked.push(i);
+      let at = this.byName.get(d.name);
+      if (at === undefined) this.byName.set(d.name, (at = []));
+      at.push(i);
+    });
+    this.stateful = stateful;
+    this.checked = checked;
+    this.words = Math.ceil(list.length / WORD_BITS);
+    this.inspects = list.map((d) => d.inspect.bind(d));
+    // Per first byte and per short length: the dissectors whose `first` rules the flow out.
+    for (let v = 0; v < 256; v++) this.byFirstByte.push(new Array<number>(this.words).fill(0));
+    for (let n = 0; n <= SHORT_PAYLOAD; n++) this.byShortLength.push(new Array<number>(this.words).fill(0));
+    list.forEach((d, i) => {
+      const w = (i / WORD_BITS) | 0;
+      const bit = 1 << i % WORD_BITS;
+      const bytes = d.first?.bytes;
+      if (bytes !== undefined) {
+        const allowed = new Set(bytes);
+        for (let v = 0; v < 256; v++) if (!allowed.has(v)) this.byFirstByte[v]![w]! |= bit;
+      }
+      // A first payload of SHORT_PAYLOAD bytes or more may still be short of a larger minimum: not ruled out here.
+      const min = d.first?.minLength ?? 0;
+      for (let n = 0; n < Math.min(min, SHORT_PAYLOAD); n++) this.byShortLength[n]![w]! |= bit;
+    });
+    this.wordMasks = Array.from({ length: this.words }, (_, w) => (w + 1) * WORD_BITS <= list.length ? WORD_MASK : (1 << (list.length - w * WORD_BITS)) - 1);
+  }
+
+  /** Indices of the dissectors named `name` (in list order). */
+  named(name: string | undefined): readonly number[] {
+    return name === undefined ? NO_INDICES : (this.byName.get(name) ?? NO_INDICES);
+  }
+}
+
+const isRejected = (st: ClassifyFlow, i: number): boolean => (st.rejected[(i / WORD_BITS) | 0]! & (1 << i % WORD_BITS)) !== 0;
+
+function reject(st: ClassifyFlow, i: number): void {
+  st.rejected[(i / WORD_BITS) | 0]! |= 1 << i % WORD_BITS;
+  st.alive--;
+}
+
+/**
+ * Clear-text protocols and the client commands that carry a login in them, as bytes to search
+ * for natively; a command ending in a blank is also looked for in lower case.
+ */
+const CREDENTIAL_MARKERS = new Map<string, readonly Buffer[]>(
+  (
+    [
+      ['FTP_CONTROL', ['PASS ']],
+      ['POP3', ['PASS ', 'APOP ']],
+      ['IMAP', [' LOGIN ']],
+      ['SMTP', ['AUTH PLAIN', 'AUTH LOGIN']],
+      ['HTTP', ['\nAuthorization: Basic ', '\nauthorization: basic ']],
+    ] as const
+  ).map(([name, marks]) => [name, marks.flatMap((m) => (m.endsWith(' ') ? [m, m.toLowerCase()] : [m])).map((m) => Buffer.from(m, 'latin1'))]),
+);
+/** Bytes of a payload searched for a login. */
+const CREDENTIAL_SPAN = 1024;
+const searchBytes = Buffer.prototype.indexOf as (this: Uint8Array, needle: Uint8Array) => number;
 /** Client payloads searched for a login once the protocol is known. */
 const CREDENTIAL_CHECKS = 6;
 
@@ -222,15 +321,14 @@ function watchesCredentials(st: ClassifyFlow): boolean {
 
 function checkCredentials(st: ClassifyFlow, b: Uint8Array, off: number, end: number): void {
   st.credentialChecks++;
-  const limit = Math.min(end, off + 1024);
+  const span = b.subarray(off, Math.min(end, off + CREDENTIAL_SPAN));
   for (const m of CREDENTIAL_MARKERS.get(st.verdict!)!) {
-    if (indexOf(b, off, limit, m) >= 0 || (m.endsWith(' ') && indexOf(b, off, limit, m.toLowerCase()) >= 0)) {
+    if (searchBytes.call(span, m) >= 0) {
       st.clearCredentials = true;
       return;
     }
   }
 }
-const NO_DISSECTORS: readonly Dissector[] = [];
 
 const EMPTY = new Uint8Array(0);
 
@@ -263,8 +361,9 @@ export class Classifier {
   /** Dissectors' memory across flows (`Payload.shared`). */
   private readonly store = new SharedStore();
   readonly catalog: Catalog;
-  private readonly tcp: Dissector[];
-  private readonly udp: Dissector[];
+  private readonly tcp: DissectorSet;
+  private readonly udp: DissectorSet;
+  private readonly none = new DissectorSet([]);
   /** Names some dissector can confirm or rule out (a port guess for any other name stands). */
   private readonly dissected: Set<string>;
   private readonly budget: number;
@@ -273,8 +372,8 @@ export class Classifier {
 
   constructor(opts: ClassifierOptions) {
     this.catalog = opts.catalog;
-    this.tcp = opts.dissectors.filter((d) => d.transport !== 'udp');
-    this.udp = opts.dissectors.filter((d) => d.transport !== 'tcp');
+    this.tcp = new DissectorSet(opts.dissectors.filter((d) => d.transport !== 'udp'));
+    this.udp = new DissectorSet(opts.dissectors.filter((d) => d.transport !== 'tcp'));
     this.dissected = new Set(opts.dissectors.map((d) => d.name));
     this.budget = opts.packetBudget ?? 12;
     this.risks = opts.risks ?? true;
@@ -290,7 +389,7 @@ export class Classifier {
       !st.learnDns &&
       !watchesCredentials(st) &&
       !watchesDtls(st) &&
-      ((st.candidates !== null && st.candidates.length === 0) || st.verdict !== undefined || st.packets[0] + st.packets[1] >= this.budget),
+      ((st.tried !== null && st.alive === 0) || st.verdict !== undefined || st.packets[0] + st.packets[1] >= this.budget),
     close: (st, fields) => this.close(st, fields),
   };
 
@@ -309,8 +408,8 @@ export class Classifier {
     if (st.learnDns) this.learn(b, off, end);
     if (dir === 0 && watchesCredentials(st)) checkCredentials(st, b, off, end);
     else if (watchesDtls(st)) checkDtls(st, b, off, end);
-    if (st.candidates === null && st.verdict === undefined) this.candidatesFor(st);
-    if (st.verdict !== undefined || st.candidates!.length === 0 || st.packets[0] + st.packets[1] >= this.budget) {
+    if (st.tried === null && st.verdict === undefined) this.candidatesFor(st, b, off, end);
+    if (st.verdict !== undefined || st.alive === 0 || st.packets[0] + st.packets[1] >= this.budget) {
       st.streamBytes[dir] += end - off;
       return;
     }
@@ -323,58 +422,73 @@ export class Classifier {
     st.streamOffset = st.transport === 6 ? st.streamBytes[dir] : 0;
     st.streamBytes[dir] += end - off;
     st.tsUs = tsUs;
-    // Survivors are compacted in place, in order (one pass, no splice per rejection).
-    const cands = st.candidates!;
-    const states = st.states;
-    const n = cands.length;
-    let w = 0;
-    let i = 0;
-    for (; i < n; i++) {
-      const d = cands[i]!;
-      let state = states[i];
-      if (state === undefined && d.state !== undefined) state = d.state();
-      const v = d.inspect(st, state);
-      if (v === REJECT) continue;
-      cands[w] = d;
-      states[w] = state;
-      w++;
-      if (v === CONTINUE) continue;
-      st.verdict = v === MATCH ? d.name : (v as string);
-      // The payload that named the protocol may carry the login too (an HTTP request).
-      if (dir === 0 && watchesCredentials(st)) checkCredentials(st, b, off, end);
-      i++;
-      break;
-    }
-    if (w < i) {
-      for (; i < n; i++, w++) {
-        cands[w] = cands[i]!;
-        states[w] = states[i];
+    const front = st.front;
+    let decided = false;
+    for (let k = 0; k < front.length && !decided; k++) if (!isRejected(st, front[k]!)) decided = this.inspect(st, front[k]!);
+    // The others in list order: each word's live bits, lowest first.
+    const masks = st.tried!.wordMasks;
+    const rejected = st.rejected;
+    for (let w = 0; w < masks.length && !decided; w++) {
+      let live = ~rejected[w]! & masks[w]!;
+      while (live !== 0 && !decided) {
+        const low = live & -live;
+        live ^= low;
+        const i = w * WORD_BITS + 31 - Math.clz32(low);
+        if (front.length === 0 || !front.includes(i)) decided = this.inspect(st, i);
       }
-      cands.length = w;
-      states.length = w;
     }
     st.b = EMPTY;
+  }
+
+  /** Runs dissector `i` of the flow's set on the current payload; true when it named the flow. */
+  private inspect(st: ClassifyFlow, i: number): boolean {
+    const set = st.tried!;
+    const d = set.list[i]!;
+    const slot = set.stateSlot[i]!;
+    let state: unknown;
+    if (slot >= 0) {
+      st.states ??= new Array(set.stateful);
+      state = st.states[slot];
+      if (state === undefined) state = st.states[slot] = d.state!();
+    }
+    const v = set.inspects[i]!(st, state);
+    if (v === CONTINUE) return false;
+    if (v === REJECT) {
+      reject(st, i);
+      return false;
+    }
+    st.verdict = v === MATCH ? d.name : (v as string);
+    // The payload that named the protocol may carry the login too (an HTTP request).
+    if (st.dir === 0 && watchesCredentials(st)) checkCredentials(st, st.b, st.off, st.end);
+    return true;
   }
 
   /**
    * The dissectors tried on a flow, those of the protocol its ports suggest first (nDPI's order:
    * the likely one decides at once, the others are not run).
    */
-  private candidatesFor(st: ClassifyFlow): void {
-    const list = st.transport === 6 ? this.tcp : st.transport === 17 ? this.udp : NO_DISSECTORS;
-    const c = this.catalog;
-    const byServer = c.byPort(st.transport, st.serverPort);
-    const byClient = c.byPort(st.transport, st.clientPort);
-    const cands: Dissector[] = [];
-    let front = 0;
-    for (let i = 0; i < list.length; i++) {
-      const d = list[i]!;
-      if (d.accepts !== undefined && !d.accepts(st)) continue;
-      if (d.name === byServer || d.name === byClient) cands.splice(front++, 0, d);
-      else cands.push(d);
+  private candidatesFor(st: ClassifyFlow, b: Uint8Array, off: number, end: number): void {
+    const set = st.transport === 6 ? this.tcp : st.transport === 17 ? this.udp : this.none;
+    st.tried = set;
+    // The first payload rules out, by table, every dissector whose `first` it fails.
+    const length = end - off;
+    const byByte = length === 0 ? null : set.byFirstByte[b[off]!]!;
+    const byLength = set.byShortLength[Math.min(length, SHORT_PAYLOAD)]!;
+    const rejected = new Array<number>(set.words);
+    let alive = 0;
+    for (let w = 0; w < set.words; w++) {
+      rejected[w] = (byByte === null ? 0 : byByte[w]!) | byLength[w]!;
+      alive += bitCount(~rejected[w]! & set.wordMasks[w]!);
     }
-    st.candidates = cands;
-    st.states = new Array(cands.length);
+    st.rejected = rejected;
+    st.alive = alive;
+    for (const i of set.checked) if (!isRejected(st, i) && !set.list[i]!.accepts!(st)) reject(st, i);
+    const c = this.catalog;
+    const byServer = set.named(c.byPort(st.transport, st.serverPort));
+    const byClient = set.named(c.byPort(st.transport, st.clientPort));
+    const front = byClient.length === 0 || byClient === byServer ? byServer : byServer.length === 0 ? byClient : [...byServer, ...byClient].sort((a, b) => a - b);
+    // A dissector whose pre-check failed is not tried first either.
+    st.front = front.some((i) => isRejected(st, i)) ? front.filter((i) => !isRejected(st, i)) : front;
   }
 
   /**
@@ -386,7 +500,9 @@ export class Classifier {
     if (st.streamBytes[0] + st.streamBytes[1] === 0) return false;
     // Without a dissector nothing ruled the port's protocol out (nDPI keeps its guess too).
     if (!this.dissected.has(portGuess)) return false;
-    for (const d of st.candidates ?? NO_DISSECTORS) if (d.name === portGuess) return false;
+    const set = st.tried;
+    if (set === null) return true;
+    for (const i of set.named(portGuess)) if (!isRejected(st, i)) return false;
     return true;
   }
 

@@ -103,9 +103,39 @@ export interface Dissector<S = unknown> {
   readonly transport: 'tcp' | 'udp' | 'both';
   /** Optional cheap pre-check (ports, address family): false = never tried on this flow. */
   accepts?(flow: FlowInfo): boolean;
+  /**
+   * What the flow's first payload must look like for this dissector not to REJECT it at once
+   * (whichever direction it comes from: `index` 0, `streamOffset` 0, fresh state). The classifier
+   * checks it with one table lookup for all dissectors; one whose test fails is never called on
+   * the flow. Leave it out when the first payload alone cannot rule the protocol out.
+   * `test/first-payload` checks every declaration against the dissector's own verdicts.
+   */
+  first?: FirstPayload;
   /** Per-flow state, made when the dissector is first tried on a flow. */
   state?(): S;
   inspect(p: Payload, state: S): Verdict;
+}
+
+/** A necessary condition on a flow's first payload (see {@link Dissector.first}). */
+export interface FirstPayload {
+  /** The byte values it may start with (make it with {@link byteSet}); any when absent. */
+  readonly bytes?: readonly number[];
+  /** Shorter first payloads are rejected. */
+  readonly minLength?: number;
+}
+
+/**
+ * A set of byte values, sorted: numbers, inclusive `[lo, hi]` ranges and text (each character's
+ * code; pass both cases of a word a peer may send in either).
+ */
+export function byteSet(...parts: ReadonlyArray<number | readonly [number, number] | string>): readonly number[] {
+  const set = new Set<number>();
+  for (const part of parts) {
+    if (typeof part === 'number') set.add(part & 0xff);
+    else if (typeof part === 'string') for (let i = 0; i < part.length; i++) set.add(part.charCodeAt(i) & 0xff);
+    else for (let v = part[0]; v <= part[1]; v++) set.add(v & 0xff);
+  }
+  return [...set].sort((a, b) => a - b);
 }
 
 /** Reads a big-endian 16-bit value (callers check bounds). */

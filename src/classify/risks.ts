@@ -44,12 +44,39 @@ const UNSAFE = new Set(['Telnet', 'FTP_CONTROL', 'POP3', 'IMAP', 'SMTP', 'Rlogin
 const PORT_BOUND = new Set(['HTTP', 'TLS', 'SSH', 'DNS', 'FTP_CONTROL', 'SMTP', 'POP3', 'IMAP', 'Telnet', 'RDP', 'SMBv23', 'SMBv1', 'MySQL', 'PostgreSQL', 'NTP', 'SNMP', 'DHCP', 'LDAP', 'Kerberos']);
 
 const NUMERIC_HOST = /^(\d{1,3}\.){3}\d{1,3}(:\d+)?$|^\[?[0-9a-f:]+\]?(:\d+)?$/i;
+
+/** An address for a host name (IPv4 or IPv6 text, with or without a port). */
+function isNumericHost(host: string): boolean {
+  // Names are ruled out by their first letter outside an address's alphabet, without the regex.
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i) | 0x20;
+    if (!((c >= 0x30 && c <= 0x3a) || (c >= 0x61 && c <= 0x66) || c === 0x2e || c === 0x7b || c === 0x7d)) return false;
+  }
+  return NUMERIC_HOST.test(host);
+}
 const SQLI = /(\bunion\b.+\bselect\b|\bselect\b.+\bfrom\b|'\s*or\s+'?\d|'\s*or\s+'[^']*'\s*=\s*'|;\s*drop\s+table|\bsleep\s*\(|--\s*$)/i;
 const XSS = /(<\s*script|javascript:|onerror\s*=|onload\s*=|%3cscript|alert\s*\()/i;
 const RCE = /(\/bin\/(ba)?sh|cmd\.exe|\bwget\s|\bcurl\s|;\s*(cat|ls|id|uname)\b|\$\(|`[^`]+`|\.\.\/\.\.\/|%2e%2e%2f)/i;
+/** A piece of text that each alternative of SQLI, XSS and RCE contains (keep in step with them). */
+const EXPLOIT_PIECES = /union|select|sleep|drop|--|['<;`$]|javascript:|onerror|onload|%3c|alert|\/bin\/|cmd\.exe|wget|curl|\.\.\/|%2e/i;
 const BINARY_TYPES = /^application\/(x-dosexec|x-msdownload|x-executable|x-msdos-program|octet-stream|x-sh|java-archive|vnd\.microsoft\.portable-executable)/i;
 const BINARY_URL = /\.(exe|dll|msi|scr|bin|sh|elf|jar|apk|ps1|bat)(\?|$)/i;
 const SUSPICIOUS_UA = /(sqlmap|nikto|nmap|masscan|zgrab|dirbuster|hydra|w3af|acunetix|havij|<script|\$\{jndi:)/i;
+
+const OBSOLETE_TLS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1']);
+const WEAK_CIPHER = /(_RC4_|_DES_|_3DES_|_NULL_|EXPORT|_anon_|_MD5$|_CBC_SHA$)/;
+/** Cipher suite names seen so far and whether they are weak (a few hundred names exist). */
+const weakCiphers = new Map<string, boolean>();
+
+function isWeakCipher(cipher: string): boolean {
+  let weak = weakCiphers.get(cipher);
+  if (weak === undefined) {
+    weak = WEAK_CIPHER.test(cipher);
+    // Unknown suites are written as hex codes: bounded all the same.
+    if (weakCiphers.size < 4096) weakCiphers.set(cipher, weak);
+  }
+  return weak;
+}
 
 /** Minimum length of a label judged by the DGA heuristic. */
 const DGA_MIN_LABEL = 10;
@@ -91,6 +118,13 @@ export function looksLikeDga(host: string): boolean {
   return maxRun >= 6 || vowelRatio < 0.2 || (digits >= 3 && letters >= 6 && digits / label.length > 0.25 && vowelRatio < 0.35);
 }
 
+/** The authority of a URL as the HTTP parser writes it (`host/path`). */
+function urlHost(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const slash = url.indexOf('/');
+  return slash < 0 ? url : url.slice(0, slash);
+}
+
 function portIn(ranges: ReadonlyArray<readonly [number, number]>, port: number): boolean {
   for (const [lo, hi] of ranges) if (port >= lo && port <= hi) return true;
   return false;
@@ -117,28 +151,32 @@ export function flowRisks(app: { master: string; confidence: string }, st: RiskF
   if (st.clearCredentials) risks.push(RISK.clearTextCredentials);
   const tls = f.tls;
   if (tls !== undefined && master !== 'QUIC') {
-    if (tls.version !== undefined && /^(SSLv[23]|TLSv1(\.1)?)$/.test(tls.version)) risks.push(RISK.obsoleteTls);
-    if (tls.cipher !== undefined && /(_RC4_|_DES_|_3DES_|_NULL_|EXPORT|_anon_|_MD5$|_CBC_SHA$)/.test(tls.cipher)) risks.push(RISK.weakCipher);
+    if (tls.version !== undefined && OBSOLETE_TLS.has(tls.version)) risks.push(RISK.obsoleteTls);
+    if (tls.cipher !== undefined && isWeakCipher(tls.cipher)) risks.push(RISK.weakCipher);
     if (tls.sni === undefined && tls.version !== undefined) risks.push(RISK.missingSni);
     if (tls.cert_subject !== undefined && tls.cert_subject === tls.cert_issuer) risks.push(RISK.selfSignedCert);
   }
   if (master === 'HTTP' || master === 'TLS' || master === 'QUIC') {
-    const host = f.tls?.sni ?? f.http?.url?.split('/')[0] ?? f.host;
-    if (host !== undefined && NUMERIC_HOST.test(host)) risks.push(RISK.numericHost);
+    const host = f.tls?.sni ?? urlHost(f.http?.url) ?? f.host;
+    if (host !== undefined && isNumericHost(host)) risks.push(RISK.numericHost);
   }
   const name = f.dns?.query ?? f.tls?.sni ?? f.host;
-  if (name !== undefined && looksLikeDga(name) && !NUMERIC_HOST.test(name)) risks.push(RISK.dgaDomain);
+  if (name !== undefined && looksLikeDga(name) && !isNumericHost(name)) risks.push(RISK.dgaDomain);
   const http = f.http;
   if (http !== undefined) {
     let url = http.url ?? '';
-    try {
-      url = decodeURIComponent(url);
-    } catch {
-      // Malformed escapes: judge the raw text.
+    if (url.includes('%')) {
+      try {
+        url = decodeURIComponent(url);
+      } catch {
+        // Malformed escapes: judge the raw text.
+      }
     }
-    const sqli = SQLI.test(url);
-    const xss = XSS.test(url);
-    const rce = RCE.test(url);
+    // One scan rules most URLs out: each exploit pattern needs one of these pieces.
+    const suspect = EXPLOIT_PIECES.test(url);
+    const sqli = suspect && SQLI.test(url);
+    const xss = suspect && XSS.test(url);
+    const rce = suspect && RCE.test(url);
     if (sqli) risks.push(RISK.sqlInjection);
     if (xss) risks.push(RISK.xssAttack);
     if (rce) risks.push(RISK.rceInjection);

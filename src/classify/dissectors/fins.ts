@@ -5,7 +5,7 @@
  * required or not), a zero reserved byte, gateway count 0..7, destination and source addresses
  * and a service id — then a known main request code (MRC) and sub-request code.
  */
-import { type Dissector, MATCH, REJECT, startsWith, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith, u32 } from '../dissector.js';
 
 const ICF = new Set([0x80, 0x81, 0xc0, 0xc1]);
 const MRC = new Set([0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0c, 0x21, 0x22, 0x23, 0x26, 0x28]);
@@ -27,6 +27,8 @@ export function isFinsTcp(b: Uint8Array, off: number, end: number): boolean {
 export const fins: Dissector = {
   name: 'FINS',
   transport: 'both',
+  // TCP frames start with "FINS", UDP ones with an ICF byte; both are 12 bytes or more.
+  first: { bytes: byteSet('F', ...ICF), minLength: 12 },
   inspect(p) {
     if (p.streamOffset !== 0) return REJECT;
     return (p.flow.transport === 6 ? isFinsTcp(p.b, p.off, p.end) : isFinsUdp(p.b, p.off, p.end)) ? MATCH : REJECT;

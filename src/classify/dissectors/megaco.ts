@@ -3,7 +3,7 @@
  * protocol token and version — `MEGACO/1` or the compact `!/1` (versions 1..3) — a blank, and the
  * sender's mId: `[IPv4]`, `[IPv6]` or a `<domain name>`.
  */
-import { type Dissector, MATCH, REJECT, startsWith, startsWithNoCase } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith, startsWithNoCase } from '../dissector.js';
 
 /** True when `b[off, end)` starts a text Megaco message. */
 export function isMegacoText(b: Uint8Array, off: number, end: number): boolean {
@@ -22,5 +22,6 @@ export function isMegacoText(b: Uint8Array, off: number, end: number): boolean {
 export const megaco: Dissector = {
   name: 'Megaco',
   transport: 'both',
+  first: { bytes: byteSet('Mm!'), minLength: 5 },
   inspect: (p) => (p.streamOffset === 0 && isMegacoText(p.b, p.off, p.end) ? MATCH : REJECT),
 };
