@@ -91,35 +91,21 @@ function certificateName(fields: RecordFields): string | undefined {
   return cn === undefined || cn === '' ? undefined : cn.replace(/^\*\./, '');
 }
 
-/** Per-flow classification state. */
-class ClassifyFlow implements Payload, FlowInfo {
-  // FlowInfo
+/** Per-flow classification state: what dissectors read of the flow (`p.flow`), and the decision. */
+class ClassifyFlow implements FlowInfo {
   transport: number;
   ipVersion: 4 | 6;
   clientPort: number;
   serverPort: number;
-  // Addresses as numbers: arrays are made only if a dissector asks (few do).
-  private readonly c0: number;
-  private readonly c1: number;
-  private readonly c2: number;
-  private readonly c3: number;
-  private readonly s0: number;
-  private readonly s1: number;
-  private readonly s2: number;
-  private readonly s3: number;
-  private cAddr: Uint32Array | null = null;
-  private sAddr: Uint32Array | null = null;
-  // Payload (the object is its own payload view: no allocation per packet)
-  readonly flow: FlowInfo = this;
-  dir: Dir = 0;
-  b: Uint8Array = EMPTY;
-  off = 0;
-  end = 0;
-  index = 0;
+  // IPv4 addresses as numbers, IPv6 ones in one array: arrays for dissectors only if one asks (few do).
+  private readonly client4: number;
+  private readonly server4: number;
+  private readonly words6: Uint32Array | null;
+  private addressViews: [Uint32Array, Uint32Array] | null = null;
+  /** Payloads seen in each direction (those given to dissectors). */
   readonly packets: [number, number] = [0, 0];
-  readonly streamBytes: [number, number] = [0, 0];
-  streamOffset = 0;
-  tsUs = 0;
+  streamBytes0 = 0;
+  streamBytes1 = 0;
   // Decision
   /** The dissectors of the flow's transport, set at the first payload (most flows without one never need it). */
   tried: DissectorSet | null = null;
@@ -144,26 +130,24 @@ class ClassifyFlow implements Payload, FlowInfo {
   /** Payloads of a STUN flow looked at for DTLS after the verdict. */
   stunChecks = 0;
 
-  constructor(
-    s: FlowStart,
-    ipApp: string | undefined,
-    cachedName: string | undefined,
-    private readonly store: SharedStore,
-  ) {
+  constructor(s: FlowStart, ipApp: string | undefined, cachedName: string | undefined) {
     this.transport = s.protocol;
     this.ipVersion = s.ipVersion;
     this.clientPort = s.clientPort;
     this.serverPort = s.serverPort;
     const c = s.clientAddress;
     const v = s.serverAddress;
-    this.c0 = c[0]!;
-    this.c1 = c[1]!;
-    this.c2 = c[2]!;
-    this.c3 = c[3]!;
-    this.s0 = v[0]!;
-    this.s1 = v[1]!;
-    this.s2 = v[2]!;
-    this.s3 = v[3]!;
+    if (s.ipVersion === 4) {
+      this.client4 = c[0]!;
+      this.server4 = v[0]!;
+      this.words6 = null;
+    } else {
+      this.client4 = 0;
+      this.server4 = 0;
+      this.words6 = new Uint32Array(8);
+      this.words6.set(c);
+      this.words6.set(v, 4);
+    }
     this.verdict = undefined;
     this.dpiHost = undefined;
     this.ipApp = ipApp;
@@ -171,18 +155,43 @@ class ClassifyFlow implements Payload, FlowInfo {
     this.learnDns = s.protocol === 17 && (DNS_LEARN_PORTS.has(s.serverPort) || DNS_LEARN_PORTS.has(s.clientPort));
   }
 
+  private views(): [Uint32Array, Uint32Array] {
+    if (this.addressViews === null) {
+      const w = this.words6;
+      this.addressViews = w !== null ? [w.subarray(0, 4), w.subarray(4, 8)] : [Uint32Array.of(this.client4, 0, 0, 0), Uint32Array.of(this.server4, 0, 0, 0)];
+    }
+    return this.addressViews;
+  }
+
   get clientAddress(): Uint32Array {
-    this.cAddr ??= Uint32Array.of(this.c0, this.c1, this.c2, this.c3);
-    return this.cAddr;
+    return this.views()[0];
   }
 
   get serverAddress(): Uint32Array {
-    this.sAddr ??= Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
-    return this.sAddr;
+    return this.views()[1];
   }
 
   host(name: string): void {
     if (this.dpiHost === undefined && name !== '') this.dpiHost = name;
+  }
+}
+
+/** The payload dissectors see: one per classifier, refilled for each call (no object per packet or per flow). */
+class PayloadView implements Payload {
+  flow!: ClassifyFlow;
+  dir: Dir = 0;
+  b: Uint8Array = EMPTY;
+  off = 0;
+  end = 0;
+  index = 0;
+  packets: readonly [number, number] = [0, 0];
+  streamOffset = 0;
+  tsUs = 0;
+
+  constructor(private readonly store: SharedStore) {}
+
+  host(name: string): void {
+    this.flow.host(name);
   }
 
   shared<T>(key: SharedKey<T>, make: () => T): T {
@@ -191,6 +200,11 @@ class ClassifyFlow implements Payload, FlowInfo {
 }
 
 const NO_WORDS: number[] = [];
+
+function addStreamBytes(st: ClassifyFlow, dir: Dir, n: number): void {
+  if (dir === 0) st.streamBytes0 += n;
+  else st.streamBytes1 += n;
+}
 const NO_INDICES: readonly number[] = [];
 /** Bits used in each word of `ClassifyFlow.rejected` (small integers stay unboxed). */
 const WORD_BITS = 30;
@@ -335,9 +349,10 @@ const EMPTY = new Uint8Array(0);
 /** The name a parser found for the flow: record host, else TLS SNI, HTTP host, DNS query. */
 function parsedHost(fields: RecordFields): string | undefined {
   const f = fields as { host?: unknown; tls?: { sni?: unknown }; http?: { host?: unknown }; dns?: { query?: unknown } };
-  for (const v of [f.host, f.tls?.sni, f.http?.host, f.dns?.query]) if (typeof v === 'string' && v !== '') return v;
-  return undefined;
+  return nonEmpty(f.host) ?? nonEmpty(f.tls?.sni) ?? nonEmpty(f.http?.host) ?? nonEmpty(f.dns?.query);
 }
+
+const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** What the parsers' fields say of the master protocol, when no dissector spoke. */
 function masterFromFields(fields: RecordFields, st: ClassifyFlow): string | undefined {
@@ -360,6 +375,7 @@ export class Classifier {
   readonly cache = new DnsCache();
   /** Dissectors' memory across flows (`Payload.shared`). */
   private readonly store = new SharedStore();
+  private readonly view = new PayloadView(this.store);
   readonly catalog: Catalog;
   private readonly tcp: DissectorSet;
   private readonly udp: DissectorSet;
@@ -397,7 +413,7 @@ export class Classifier {
     const c = this.catalog;
     const ipApp = c.byAddress(s.ipVersion, s.serverAddress) ?? c.byAddress(s.ipVersion, s.clientAddress);
     const cached = this.cache.size === 0 ? undefined : (this.cache.lookup(s.ipVersion, s.serverAddress) ?? this.cache.lookup(s.ipVersion, s.clientAddress));
-    const st = new ClassifyFlow(s, ipApp, cached, this.store);
+    const st = new ClassifyFlow(s, ipApp, cached);
     // Announced by a control flow (FTP PORT/PASV, SDP media): named by the announcement.
     if (s.expected !== undefined) st.verdict = s.expected.name;
     return st;
@@ -410,18 +426,22 @@ export class Classifier {
     else if (watchesDtls(st)) checkDtls(st, b, off, end);
     if (st.tried === null && st.verdict === undefined) this.candidatesFor(st, b, off, end);
     if (st.verdict !== undefined || st.alive === 0 || st.packets[0] + st.packets[1] >= this.budget) {
-      st.streamBytes[dir] += end - off;
+      addStreamBytes(st, dir, end - off);
       return;
     }
-    st.dir = dir;
-    st.b = b;
-    st.off = off;
-    st.end = end;
-    st.index = st.packets[dir];
+    const view = this.view;
+    view.flow = st;
+    view.dir = dir;
+    view.b = b;
+    view.off = off;
+    view.end = end;
+    view.index = st.packets[dir];
+    view.packets = st.packets;
     st.packets[dir]++;
-    st.streamOffset = st.transport === 6 ? st.streamBytes[dir] : 0;
-    st.streamBytes[dir] += end - off;
-    st.tsUs = tsUs;
+    const streamBytes = dir === 0 ? st.streamBytes0 : st.streamBytes1;
+    view.streamOffset = st.transport === 6 ? streamBytes : 0;
+    addStreamBytes(st, dir, end - off);
+    view.tsUs = tsUs;
     const front = st.front;
     let decided = false;
     for (let k = 0; k < front.length && !decided; k++) if (!isRejected(st, front[k]!)) decided = this.inspect(st, front[k]!);
@@ -437,7 +457,7 @@ export class Classifier {
         if (front.length === 0 || !front.includes(i)) decided = this.inspect(st, i);
       }
     }
-    st.b = EMPTY;
+    view.b = EMPTY;
   }
 
   /** Runs dissector `i` of the flow's set on the current payload; true when it named the flow. */
@@ -451,7 +471,8 @@ export class Classifier {
       state = st.states[slot];
       if (state === undefined) state = st.states[slot] = d.state!();
     }
-    const v = set.inspects[i]!(st, state);
+    const view = this.view;
+    const v = set.inspects[i]!(view, state);
     if (v === CONTINUE) return false;
     if (v === REJECT) {
       reject(st, i);
@@ -459,7 +480,7 @@ export class Classifier {
     }
     st.verdict = v === MATCH ? d.name : (v as string);
     // The payload that named the protocol may carry the login too (an HTTP request).
-    if (st.dir === 0 && watchesCredentials(st)) checkCredentials(st, st.b, st.off, st.end);
+    if (view.dir === 0 && watchesCredentials(st)) checkCredentials(st, view.b, view.off, view.end);
     return true;
   }
 
@@ -497,7 +518,7 @@ export class Classifier {
    * dissector, keeps its port.
    */
   private portExcluded(st: ClassifyFlow, portGuess: string): boolean {
-    if (st.streamBytes[0] + st.streamBytes[1] === 0) return false;
+    if (st.streamBytes0 + st.streamBytes1 === 0) return false;
     // Without a dissector nothing ruled the port's protocol out (nDPI keeps its guess too).
     if (!this.dissected.has(portGuess)) return false;
     const set = st.tried;
@@ -582,7 +603,8 @@ export class Classifier {
       if (app === master) app = undefined;
       const category = (app !== undefined && !CATEGORY_FROM_MASTER.has(master) ? c.categoryOf(app) : undefined) ?? c.categoryOf(master);
       // The contract's key order: protocol, master, app, category, confidence.
-      out = { protocol: app === undefined ? master : `${master}.${app}`, master, app: app ?? master, ...(category !== undefined ? { category } : {}), confidence };
+      const protocol = app === undefined ? master : `${master}.${app}`;
+      out = category !== undefined ? { protocol, master, app: app ?? master, category, confidence } : { protocol, master, app: app ?? master, confidence };
     }
     fields.app = out;
     if (this.risks) {
