@@ -126,7 +126,8 @@ export class FlowConsumers {
     errors: 0,
     reassembly: { delivered: 0, duplicateBytes: 0, inconsistentOverlaps: 0, gaps: 0, gapBytes: 0, limitFlushes: 0 },
   };
-  private readonly follows = new Map<number, Follow>();
+  /** By flow slot (slots are dense, from 0 up): an array, not a Map, on the per-packet path. */
+  private readonly follows: (Follow | undefined)[] = [];
   /** Flows announced by flows (FTP PORT/PASV, SDP media). */
   readonly expectations = new ExpectationTable();
   /** Set by the engine when someone wants transactions as they happen. */
@@ -184,7 +185,7 @@ export class FlowConsumers {
 
   private expect(f: number, e: Expectation): void {
     const t = this.table;
-    if (t === null || !this.follows.has(f)) return;
+    if (t === null || this.follows[f] === undefined) return;
     const base = f * KEY_WORDS;
     const version = (t.keys[base + 9]! & 0x100) !== 0 ? 6 : 4;
     const a = { version, words: t.keys.slice(base, base + 4) } as const;
@@ -261,14 +262,15 @@ export class FlowConsumers {
     }
     if (follow === undefined) return;
     follow.wantsStreams = streams && d.l4Proto === IpProto.Tcp;
-    this.follows.set(f, follow);
+    while (this.follows.length < f) this.follows.push(undefined);
+    this.follows[f] = follow;
     this.stats.followedFlows++;
     t.bits[f] = t.bits[f]! | BIT_FOLLOWED | (follow.activeCount > 0 ? BIT_FEED : 0);
   }
 
   /** A packet of a flow with `BIT_FEED`, sent in direction `dir`. */
   packet(t: FlowTable, f: number, d: PacketDecoder, dir: Dir, tsUs: number): void {
-    const follow = this.follows.get(f);
+    const follow = this.follows[f];
     if (follow === undefined) return;
     this.nowUs = tsUs;
     if (this.anyPacket) this.deliverPacket(follow, dir, d, tsUs);
@@ -303,9 +305,9 @@ export class FlowConsumers {
 
   /** The flow ends: record fields from every consumer that followed it. */
   close(f: number, events?: EventFields[]): RecordFields {
-    const follow = this.follows.get(f);
+    const follow = this.follows[f];
     if (follow === undefined) return NO_FIELDS;
-    this.follows.delete(f);
+    this.follows[f] = undefined;
     if (follow.streams !== null) {
       follow.streams[0].finish();
       follow.streams[1].finish();
