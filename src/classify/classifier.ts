@@ -225,8 +225,6 @@ function bitCount(v: number): number {
  */
 class DissectorSet {
   readonly list: readonly Dissector[];
-  /** Per dissector, its `inspect` bound to it: one array of functions, not a property read on 180 object shapes. */
-  readonly inspects: ReadonlyArray<Dissector['inspect']>;
   /** Per word of a flow's `rejected` bits: the bits that stand for a dissector. */
   readonly wordMasks: readonly number[];
   /** Per dissector: its index among the stateful ones, or -1. */
@@ -256,7 +254,6 @@ class DissectorSet {
     this.stateful = stateful;
     this.checked = checked;
     this.words = Math.ceil(list.length / WORD_BITS);
-    this.inspects = list.map((d) => d.inspect.bind(d));
     // Per first byte and per short length: the dissectors whose `first` rules the flow out.
     for (let v = 0; v < 256; v++) this.byFirstByte.push(new Array<number>(this.words).fill(0));
     for (let n = 0; n <= SHORT_PAYLOAD; n++) this.byShortLength.push(new Array<number>(this.words).fill(0));
@@ -472,7 +469,7 @@ export class Classifier {
       if (state === undefined) state = st.states[slot] = d.state!();
     }
     const view = this.view;
-    const v = set.inspects[i]!(view, state);
+    const v = d.inspect(view, state);
     if (v === CONTINUE) return false;
     if (v === REJECT) {
       reject(st, i);

@@ -6,7 +6,7 @@
  *   (18 in all); the server answers `29` + the counter + the token + zeros and a status (27).
  * The server's echo of the client's values is what identifies the exchange.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
 import { sameBytes } from './group-c-bytes.js';
 
 const CONNECT_LEN = 29;
@@ -23,6 +23,8 @@ class ActivisionFlow {
 export const activision: Dissector<ActivisionFlow> = {
   name: 'Activision',
   transport: 'udp',
+  // The client's connect or keep-alive; the server's echo alone (no client datagram yet) is rejected.
+  first: { bytes: byteSet(0x0d, 0x28), minLength: 18 },
   state: () => new ActivisionFlow(),
   inspect(p, st) {
     const { b, off, end } = p;

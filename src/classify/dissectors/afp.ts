@@ -4,7 +4,7 @@
  * 5 Tickle, 6 Write, 8 Attention), request id, error code or data offset, total data length and
  * 4 reserved zero bytes. A request and the reply with the same command and request id make AFP.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, u16, u32 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, u16, u32 } from '../dissector.js';
 
 const HEADER = 16;
 const COMMANDS = new Set([1, 2, 3, 4, 5, 6, 8]);
@@ -27,6 +27,8 @@ interface AfpState {
 export const afp: Dissector<AfpState> = {
   name: 'AFP',
   transport: 'tcp',
+  // A request (flags 0): a reply with no request before it is rejected.
+  first: { bytes: byteSet(0x00), minLength: 16 },
   state: () => ({ request: -1 }),
   inspect(p, st) {
     if (p.streamOffset !== 0) return REJECT;

@@ -4,7 +4,7 @@
  * prefix code: 2 forward request, 7 shutdown, 8 ping, 10 CPing from the web server; 3 body chunk,
  * 4 headers, 5 end response, 6 get body chunk, 9 CPong reply from the container.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const FROM_WEB_SERVER = new Set([2, 7, 8, 10]);
 const FROM_CONTAINER = new Set([3, 4, 5, 6, 9]);
@@ -24,6 +24,7 @@ export function isAjpPacket(b: Uint8Array, off: number, end: number, container: 
 export const ajp: Dissector<{ seen: number }> = {
   name: 'AJP',
   transport: 'tcp',
+  first: { bytes: byteSet(0x12, 0x41), minLength: 5 },
   state: () => ({ seen: 0 }),
   inspect(p, st) {
     if (p.streamOffset !== 0 || !isAjpPacket(p.b, p.off, p.end, p.dir === 1)) return REJECT;

@@ -3,7 +3,7 @@
  * Hello: send option 0x08, a 16-bit nonce, Hazel version 0, a 32-bit client version, then the
  * player name as a length-prefixed string.
  */
-import { type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT } from '../dissector.js';
 import { isPrintable } from './group-c-bytes.js';
 
 const PORT = 22023;
@@ -15,6 +15,8 @@ const HELLO_HEADER = 9;
 export const amongUs: Dissector = {
   name: 'AmongUs',
   transport: 'udp',
+  // The client's Hello with a player name of a byte or more.
+  first: { bytes: byteSet(HELLO), minLength: HELLO_HEADER + 1 },
   accepts: (f) => f.serverPort === PORT,
   inspect(p) {
     const { b, off, end } = p;

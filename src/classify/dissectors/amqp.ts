@@ -5,7 +5,7 @@
  * mid-connection is recognised from a whole frame whose size lands on the frame-end, a method
  * frame also naming a known class.
  */
-import { type Dissector, MATCH, REJECT, startsWith, u16, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith, u16, u32 } from '../dissector.js';
 
 const FRAME_END = 0xce;
 const FRAME_HEADER = 7;
@@ -36,6 +36,8 @@ export function amqpFrame(b: Uint8Array, off: number, end: number): boolean {
 export const amqp: Dissector = {
   name: 'AMQP',
   transport: 'tcp',
+  // The protocol header, or a method or content-header frame.
+  first: { bytes: byteSet('A', 1, 2), minLength: 8 },
   inspect(p) {
     const { b, off, end } = p;
     if (p.streamOffset === 0 && p.dir === 0 && protocolHeader(b, off, end)) return MATCH;

@@ -27,5 +27,7 @@ function isProviderQuestion(b: Uint8Array, off: number, end: number): boolean {
 export const avastSecureDns: Dissector = {
   name: 'AVASTSecureDNS',
   transport: 'udp',
+  // Header, the provider name's 23 bytes, type and class; the first byte is the DNS id.
+  first: { minLength: 39 },
   inspect: (p) => (isProviderQuestion(p.b, p.off, p.end) ? MATCH : REJECT),
 };

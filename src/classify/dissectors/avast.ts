@@ -3,7 +3,7 @@
  * starts with the ASCII magic `NOSA` ("ASON" backwards), a 16-bit big-endian message length that
  * counts the whole message, and a version byte of 1.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 import { startsWithBytes } from './group-c-bytes.js';
 
 const MAGIC = Uint8Array.from([0x4e, 0x4f, 0x53, 0x41]); // "NOSA"
@@ -19,5 +19,6 @@ export function isAvastMessage(b: Uint8Array, off: number, end: number): boolean
 export const avast: Dissector = {
   name: 'AVAST',
   transport: 'tcp',
+  first: { bytes: byteSet('N'), minLength: 8 },
   inspect: (p) => (p.streamOffset === 0 && isAvastMessage(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -4,7 +4,7 @@
  * an NPDU (original/forwarded unicast and broadcast, distribute-broadcast) must follow with
  * NPDU version 1.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 /** BVLC functions followed by an NPDU, and the NPDU's offset for each. */
 const NPDU_AT = new Map([
@@ -26,5 +26,6 @@ export function isBvlc(b: Uint8Array, off: number, end: number): boolean {
 export const bacnet: Dissector = {
   name: 'BACnet',
   transport: 'udp',
+  first: { bytes: byteSet(0x81), minLength: 4 },
   inspect: (p) => (isBvlc(p.b, p.off, p.end) ? MATCH : REJECT),
 };

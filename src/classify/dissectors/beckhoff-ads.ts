@@ -22,6 +22,6 @@ export const beckhoffAds: Dissector = {
   transport: 'tcp',
   inspect(p) {
     if (p.streamOffset === 0 && isAmsTcp(p.b, p.off, p.end)) return MATCH;
-    return p.index >= 1 || p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
+    return p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
   },
 };

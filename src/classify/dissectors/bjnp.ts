@@ -4,7 +4,7 @@
  * magic is `BJNP` (printers), `BJNB` (scanners) or `MFNP` (multi-function), the type 1-3 for
  * commands or 0x81-0x83 for replies, and the length counts the bytes after the header.
  */
-import { type Dissector, MATCH, REJECT, startsWith, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith, u32 } from '../dissector.js';
 
 const HEADER = 16;
 
@@ -20,5 +20,7 @@ export function isBjnp(b: Uint8Array, off: number, end: number): boolean {
 export const bjnp: Dissector = {
   name: 'BJNP',
   transport: 'udp',
+  // `BJNP`, `BJNB` or `MFNP`.
+  first: { bytes: byteSet('BM'), minLength: 16 },
   inspect: (p) => (isBjnp(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -11,7 +11,7 @@
  * - DTLS: a record of a defined content type (20-23), version DTLS 1.0/1.2, a length that
  *   lands on the datagram's end.
  */
-import { type Dissector, MATCH, REJECT, u16, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16, u32 } from '../dissector.js';
 
 const CONTROL_PORT = 5246;
 const DATA_PORT = 5247;
@@ -56,6 +56,8 @@ export function isCapwapData(b: Uint8Array, off: number, end: number): boolean {
 export const capwap: Dissector = {
   name: 'CAPWAP',
   transport: 'udp',
+  // Preamble 0 or 1; a data datagram is the shortest: an 8-byte header and a byte.
+  first: { bytes: byteSet(0, 1), minLength: 9 },
   accepts: (f) => f.serverPort === CONTROL_PORT || f.clientPort === CONTROL_PORT || f.serverPort === DATA_PORT || f.clientPort === DATA_PORT,
   inspect(p) {
     const { b, off, end } = p;

@@ -11,6 +11,6 @@ export const ceph: Dissector = {
   inspect(p) {
     const { b, off, end } = p;
     if (p.streamOffset === 0 && (startsWith(b, off, end, 'ceph v027') || startsWith(b, off, end, 'ceph v2\n'))) return MATCH;
-    return p.index >= 1 || p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
+    return p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
   },
 };

@@ -21,6 +21,8 @@ export function isSccp(b: Uint8Array, off: number, end: number): boolean {
 export const ciscoSkinny: Dissector = {
   name: 'CiscoSkinny',
   transport: 'tcp',
+  // The first byte is the low byte of the length: any.
+  first: { minLength: 12 },
   accepts: (f) => onPort(f, 2000),
   inspect(p) {
     if (p.streamOffset !== 0) return REJECT;

@@ -5,7 +5,7 @@
  * 5 (server error); then the options, each a delta/length nibble pair (15 only as the payload
  * marker 0xFF), which must tile the datagram up to the end or the marker.
  */
-import { type Dissector, type FlowInfo, MATCH, REJECT } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, REJECT } from '../dissector.js';
 
 const PORT = 5683;
 
@@ -70,6 +70,8 @@ export function isCoapMessage(b: Uint8Array, off: number, end: number): boolean 
 export const coap: Dissector = {
   name: 'COAP',
   transport: 'udp',
+  // Version 1, any type, a token length of 8 or less.
+  first: { bytes: byteSet([0x40, 0x48], [0x50, 0x58], [0x60, 0x68], [0x70, 0x78]), minLength: 4 },
   accepts: (f: FlowInfo) => coapPort(f.serverPort) || coapPort(f.clientPort),
   inspect: (p) => (isCoapMessage(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -20,6 +20,8 @@ const isProbe = (b: Uint8Array, off: number, end: number): boolean => end - off 
 export const codMobile: Dissector<CodFlow> = {
   name: 'CoD_Mobile',
   transport: 'udp',
+  // The probe starts with a random token: any first byte.
+  first: { minLength: PROBE_LEN },
   state: () => new CodFlow(),
   inspect(p, st) {
     const { b, off, end } = p;

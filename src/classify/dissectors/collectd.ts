@@ -5,7 +5,7 @@
  * values, interval, notification or signature); encrypted datagrams (part 0x0210) cannot be told
  * apart from noise. The host part (type 0, a NUL-terminated string) is the flow's host.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const FIRST_PART = new Set([0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x0009, 0x0100, 0x0101, 0x0200]);
 
@@ -37,6 +37,8 @@ export function collectdHost(b: Uint8Array, off: number, end: number): string | 
 export const collectd: Dissector = {
   name: 'collectd',
   transport: 'udp',
+  // The high byte of a FIRST_PART type; two parts of 4 bytes at least.
+  first: { bytes: byteSet(0, 1, 2), minLength: 8 },
   inspect(p) {
     const host = collectdHost(p.b, p.off, p.end);
     if (host === undefined) return REJECT;

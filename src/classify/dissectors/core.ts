@@ -14,7 +14,7 @@ import { probeSmtp } from '../../protocols/smtp.js';
 import { probeSsh } from '../../protocols/ssh.js';
 import { probeTls } from '../../protocols/tls.js';
 import { anonDhHello } from './gnutella.js';
-import { CONTINUE, type Dissector, MATCH, onPort, type Payload, REJECT, startsWith, u32 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, onPort, type Payload, REJECT, startsWith, u32 } from '../dissector.js';
 
 /** HTTP/1.x: a request line or a status line at the start of either direction. */
 export const http: Dissector = {
@@ -150,6 +150,7 @@ export const dns: Dissector = {
 export const ssh: Dissector = {
   name: 'SSH',
   transport: 'tcp',
+  first: { bytes: byteSet('S') },
   inspect: (p) => (probeSsh(p.b, p.off, p.end) ? MATCH : p.streamOffset === 0 && p.index === 0 ? REJECT : CONTINUE),
 };
 
@@ -157,6 +158,7 @@ export const ssh: Dissector = {
 export const dhcp: Dissector = {
   name: 'DHCP',
   transport: 'udp',
+  first: { bytes: byteSet(1, 2), minLength: 240 },
   accepts: (f) => (f.clientPort === 67 || f.clientPort === 68) && (f.serverPort === 67 || f.serverPort === 68),
   inspect: (p) => (p.end - p.off >= 240 && (p.b[p.off] === 1 || p.b[p.off] === 2) && u32(p.b, p.off + 236) === 0x63825363 ? MATCH : REJECT),
 };
@@ -165,6 +167,7 @@ export const dhcp: Dissector = {
 export const dhcpv6: Dissector = {
   name: 'DHCPV6',
   transport: 'udp',
+  first: { bytes: byteSet([1, 13]), minLength: 4 },
   accepts: (f) => (f.clientPort === 546 || f.clientPort === 547) && (f.serverPort === 546 || f.serverPort === 547),
   inspect: (p) => (p.end - p.off >= 4 && p.b[p.off]! >= 1 && p.b[p.off]! <= 13 ? MATCH : REJECT),
 };
@@ -173,6 +176,8 @@ export const dhcpv6: Dissector = {
 export const ntp: Dissector = {
   name: 'NTP',
   transport: 'udp',
+  // Any leap indicator and mode, version 1..4 in bits 3-5.
+  first: { bytes: byteSet([0x08, 0x27], [0x48, 0x67], [0x88, 0xa7], [0xc8, 0xe7]), minLength: 48 },
   accepts: (f) => onPort(f, 123),
   inspect(p) {
     if (p.end - p.off < 48) return REJECT;

@@ -6,7 +6,7 @@
  * that fits the message. The command code must be one the base protocol or a common
  * application defines.
  */
-import { type Dissector, MATCH, REJECT, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u32 } from '../dissector.js';
 
 const HEADER = 20;
 const MAX_MESSAGE = 1 << 20;
@@ -39,5 +39,6 @@ export function isDiameterMessage(b: Uint8Array, off: number, end: number): bool
 export const diameter: Dissector = {
   name: 'Diameter',
   transport: 'tcp',
+  first: { bytes: byteSet(1), minLength: HEADER + 8 },
   inspect: (p) => (isDiameterMessage(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -5,7 +5,7 @@
  * and calling AE titles (16 bytes each, ASCII padded with spaces), 32 reserved bytes, then the
  * variable items — the application context item (0x10) first.
  */
-import { type Dissector, MATCH, type Payload, REJECT, u16, u32, type Verdict } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, type Payload, REJECT, u16, u32, type Verdict } from '../dissector.js';
 
 /** Header (6) + version (2) + reserved (2) + AE titles (32) + reserved (32). */
 const FIXED = 74;
@@ -39,5 +39,6 @@ function inspectDicom(p: Payload): Verdict {
 export const dicom: Dissector = {
   name: 'DICOM',
   transport: 'tcp',
+  first: { bytes: byteSet(1, 2), minLength: 10 },
   inspect: inspectDicom,
 };

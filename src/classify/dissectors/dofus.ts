@@ -3,7 +3,7 @@
  * payload) followed by a protobuf message whose first field is a length-delimited field 1 (tag
  * 0x0A) of the remaining length. nDPI checks this on port 5555 only, and so does Sonda.
  */
-import { type Dissector, type FlowInfo, MATCH, onPort, type Payload, REJECT, type Verdict } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, onPort, type Payload, REJECT, type Verdict } from '../dissector.js';
 
 const DOFUS_PORT = 5555;
 
@@ -21,6 +21,8 @@ function inspectDofus(p: Payload): Verdict {
 export const dofus: Dissector = {
   name: 'Dofus',
   transport: 'tcp',
+  // The length byte counts the rest of a 4-byte or longer payload.
+  first: { bytes: byteSet([3, 0xff]), minLength: 4 },
   accepts: (f: FlowInfo) => onPort(f, DOFUS_PORT),
   inspect: inspectDofus,
 };

@@ -21,6 +21,6 @@ export const drda: Dissector = {
   transport: 'tcp',
   inspect(p) {
     if (p.streamOffset === 0 && isDrdaDss(p.b, p.off, p.end)) return MATCH;
-    return p.index >= 1 || p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
+    return p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
   },
 };

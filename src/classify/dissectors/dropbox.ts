@@ -3,7 +3,7 @@
  * itself — a JSON object with `host_int`, `version`, `displayname`, `port` and `namespaces`, in
  * any order. Three of them must be there.
  */
-import { type Dissector, type FlowInfo, MATCH, REJECT, indexOf, startsWith } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, REJECT, indexOf, startsWith } from '../dissector.js';
 
 const PORT = 17500;
 const HEAD = 1024;
@@ -21,6 +21,8 @@ export function isLanSyncAnnouncement(b: Uint8Array, off: number, end: number): 
 export const dropbox: Dissector = {
   name: 'Dropbox',
   transport: 'udp',
+  // `{`, the three quoted keys (neighbours may share a quote: 29 bytes), `}`.
+  first: { bytes: byteSet('{'), minLength: 31 },
   accepts: onPort,
   inspect: (p) => (isLanSyncAnnouncement(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -5,7 +5,7 @@
  * (request/response, error, compressed, handshake: bits 0-3) and the sender's version id, a
  * positive int32 (e.g. 7170099 for 7.17.0).
  */
-import { type Dissector, MATCH, REJECT, startsWith, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith, u32 } from '../dissector.js';
 
 const MAX_MESSAGE = 100 * 1024 * 1024;
 
@@ -24,5 +24,6 @@ export function isEsTransport(b: Uint8Array, off: number, end: number): boolean 
 export const elasticsearch: Dissector = {
   name: 'Elasticsearch',
   transport: 'tcp',
+  first: { bytes: byteSet('E'), minLength: 6 },
   inspect: (p) => (isEsTransport(p.b, p.off, p.end) ? MATCH : REJECT),
 };

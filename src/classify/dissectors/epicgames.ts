@@ -23,6 +23,8 @@ class EpicFlow {
 export const epicGames: Dissector<EpicFlow> = {
   name: 'EpicGames',
   transport: 'udp',
+  // The client's request starts with its header (any byte); the server's challenge alone is rejected.
+  first: { minLength: MIN_LEN },
   state: () => new EpicFlow(),
   inspect(p, st) {
     const { b, off, end } = p;

@@ -60,6 +60,8 @@ interface EthState {
 export const ethereum: Dissector<EthState> = {
   name: 'ETHEREUM',
   transport: 'both',
+  // UDP: a discovery packet starts with its hash (any byte); TCP handshakes are longer still.
+  first: { minLength: DISC_TYPE + 2 },
   state: () => ({ auth: false }),
   inspect(p, st) {
     const { b, off, end } = p;

@@ -5,7 +5,7 @@
  * or four with the top bit set. The `HTTP_HOST` (else `SERVER_NAME`) parameter is the host.
  * Decided on the client's second segment (where the PARAMS usually are), or the server's reply.
  */
-import { CONTINUE, type Dissector, MATCH, type Payload, REJECT, startsWith, u16, u32 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, type Payload, REJECT, startsWith, u16, u32 } from '../dissector.js';
 
 const BEGIN_REQUEST = 1;
 const PARAMS = 4;
@@ -73,6 +73,8 @@ function records(p: Payload, st: FcgiState, o: number): boolean {
 export const fastcgi: Dissector<FcgiState> = {
   name: 'FastCGI',
   transport: 'tcp',
+  // Only the client opens: a BEGIN_REQUEST record (version 1) with its role.
+  first: { bytes: byteSet(1), minLength: 10 },
   state: () => ({ begun: false, next: -1 }),
   inspect(p, st) {
     if (p.dir !== 0) return st.begun ? MATCH : p.packets[0] === 0 ? REJECT : CONTINUE;

@@ -4,7 +4,7 @@
  * and MsgType `35=…`, fields separated by SOH (0x01). A direction is FIX when its first payload
  * starts with these three fields (what is there of them when the segment is short).
  */
-import { type Dissector, MATCH, REJECT, startsWith, type Verdict, type Payload } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith, type Verdict, type Payload } from '../dissector.js';
 
 const SOH = 0x01;
 
@@ -50,5 +50,6 @@ function inspectFix(p: Payload): Verdict {
 export const fix: Dissector = {
   name: 'FIX',
   transport: 'tcp',
+  first: { bytes: byteSet('8'), minLength: 16 },
   inspect: inspectFix,
 };

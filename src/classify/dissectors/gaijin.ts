@@ -6,7 +6,7 @@
  *   channel 0xFF, with an MTU, a power-of-two window and a channel count) answered by
  *   VERIFY_CONNECT. ENet itself is a generic library, so only Gaijin's server port range names it.
  */
-import { CONTINUE, type Dissector, indexOf, MATCH, type Payload, REJECT, u16, u32, type Verdict } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, indexOf, MATCH, type Payload, REJECT, u16, u32, type Verdict } from '../dissector.js';
 import { isPrintable } from './group-c-bytes.js';
 
 const ENET_PORT_MIN = 20000;
@@ -60,6 +60,8 @@ function inspectEnet(p: Payload, st: GaijinFlow): Verdict {
 export const gaijin: Dissector<GaijinFlow> = {
   name: 'GaijinEntertainment',
   transport: 'udp',
+  // Telemetry is printable text; an ENet CONNECT's first byte has 0x80 and peer 0xFFF's low nibble.
+  first: { bytes: byteSet(0x09, 0x0a, 0x0d, [0x20, 0x7e], 0x8f, 0x9f, 0xaf, 0xbf, 0xcf, 0xdf, 0xef, 0xff), minLength: 32 },
   state: () => new GaijinFlow(),
   inspect(p, st) {
     if (p.dir === 0 && p.index === 0 && isTelemetry(p.b, p.off, p.end)) return MATCH;

@@ -3,7 +3,7 @@
  * digits giving its length, prefix included — requesting `git-upload-pack`, `git-receive-pack`
  * or `git-upload-archive` and a path.
  */
-import { type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
 
 const SERVICES = ['git-upload-pack ', 'git-receive-pack ', 'git-upload-archive '];
 
@@ -29,5 +29,7 @@ export function isGitRequest(b: Uint8Array, off: number, end: number): boolean {
 export const git: Dissector = {
   name: 'Git',
   transport: 'tcp',
+  // The pkt-line's first lower-case hex digit; a request is over 20 bytes.
+  first: { bytes: byteSet([0x30, 0x39], [0x61, 0x66]), minLength: 21 },
   inspect: (p) => (p.dir === 0 && p.streamOffset === 0 && isGitRequest(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -4,7 +4,7 @@
  * 8-byte mandatory header — or GTPv2-C (version 2, length less 4), or GTP' (version 0..2,
  * protocol type 0, a 6- or 20-byte header). (Sonda's decoder already opens GTP-U tunnels.)
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const PORTS = new Set([2123, 2152, 3386]);
 
@@ -29,6 +29,8 @@ export function isGtp(b: Uint8Array, off: number, end: number): boolean {
 export const gtp: Dissector = {
   name: 'GTP',
   transport: 'udp',
+  // Flags: GTPv1 (0x30-0x37), GTPv2-C (0x40/0x48/0x50/0x58), GTP' v0/v1 (0x0e/0x0f/0x2e/0x2f).
+  first: { bytes: byteSet(0x0e, 0x0f, 0x2e, 0x2f, [0x30, 0x37], 0x40, 0x48, 0x50, 0x58), minLength: 8 },
   accepts: (f) => PORTS.has(f.serverPort) || PORTS.has(f.clientPort),
   inspect: (p) => (isGtp(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -4,7 +4,7 @@
  * `\xFF\xFF\xFF\xFFq<challenge>0000000000\0` (20 bytes). Server queries (Source_Engine) are
  * tried first; this takes the rest of the connectionless traffic that ends that way.
  */
-import { type Dissector, MATCH, REJECT, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u32 } from '../dissector.js';
 
 const PAD_END = 0x30303000; // "000\0"
 
@@ -12,6 +12,7 @@ const PAD_END = 0x30303000; // "000\0"
 export const halfLife2: Dissector = {
   name: 'HalfLife2',
   transport: 'udp',
+  first: { bytes: byteSet(0xff), minLength: 20 },
   inspect(p) {
     const { b, off, end } = p;
     const n = end - off;

@@ -4,7 +4,7 @@
  * 2 keep-alive, 3 token-passing PDU, 4 direct PDU, 5 read audit log), status, sequence number and
  * the message's byte count, header included.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const TYPES = new Set([0, 1, 2, 3, 15]);
 
@@ -20,6 +20,7 @@ export function isHartIp(b: Uint8Array, off: number, end: number, datagram: bool
 export const hartIp: Dissector = {
   name: 'HART-IP',
   transport: 'both',
+  first: { bytes: byteSet(1, 2), minLength: 8 },
   inspect(p) {
     if (p.streamOffset !== 0) return REJECT;
     return isHartIp(p.b, p.off, p.end, p.flow.transport === 17) ? MATCH : REJECT;

@@ -5,7 +5,7 @@
  * A direction is HL7 when a payload starts (after the start byte, which may come alone) with
  * such a header followed by at least a sending application's worth of fields.
  */
-import { CONTINUE, type Dissector, MATCH, type Payload, REJECT, type Verdict } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, type Payload, REJECT, type Verdict } from '../dissector.js';
 
 const START_BLOCK = 0x0b;
 /** The shortest message named: a header alone could be a coincidence in text. */
@@ -49,6 +49,8 @@ function inspectHl7(p: Payload, st: Hl7State): Verdict {
 export const hl7: Dissector<Hl7State> = {
   name: 'HL7',
   transport: 'tcp',
+  // MSH, or the MLLP start byte (which may come alone: no minimum length).
+  first: { bytes: byteSet('M', 0x0b) },
   state: () => ({ starts: 0 }),
   inspect: inspectHl7,
 };

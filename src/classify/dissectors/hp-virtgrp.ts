@@ -3,7 +3,7 @@
  * byte and the message's total length (16 bits at offset 1). The client opens with type 0x16,
  * the server answers with type 0x17; both lengths must equal the segment's.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 /** Both opening messages seen so far (bit 0 client hello, bit 1 server reply). */
 interface HpState {
@@ -14,6 +14,7 @@ interface HpState {
 export const hpVirtgrp: Dissector<HpState> = {
   name: 'HP_VIRTGRP',
   transport: 'tcp',
+  first: { bytes: byteSet(0x16, 0x17), minLength: 16 },
   state: () => ({ seen: 0 }),
   inspect(p, st) {
     const { b, off, end } = p;

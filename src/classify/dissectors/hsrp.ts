@@ -8,7 +8,7 @@
  * - Version 2: TLVs, the first a group state TLV (type 1, length 40): version 2, op code 0-2,
  *   a state 0-6, IP version 4 or 6.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const PORT_V4 = 1985;
 const PORT_V6 = 2029;
@@ -32,6 +32,7 @@ export function isHsrpMessage(b: Uint8Array, off: number, end: number): boolean 
 export const hsrp: Dissector = {
   name: 'HSRP',
   transport: 'udp',
+  first: { bytes: byteSet(0, 1), minLength: 16 },
   accepts: (f) => f.serverPort === f.clientPort && (f.serverPort === PORT_V4 || f.serverPort === PORT_V6),
   inspect: (p) => (isHsrpMessage(p.b, p.off, p.end) ? MATCH : REJECT),
 };

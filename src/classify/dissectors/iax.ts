@@ -5,7 +5,7 @@
  * carry information elements (id, length, data) that must tile the rest of the frame; only
  * control frames are trusted.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
 
 const FULL = 12;
 const IAX_CONTROL = 6;
@@ -33,6 +33,8 @@ export function iaxFrame(b: Uint8Array, off: number, end: number): number {
 export const iax: Dissector<{ frames: number }> = {
   name: 'IAX',
   transport: 'udp',
+  // A full frame (F bit set) of 12 bytes or more.
+  first: { bytes: byteSet([0x80, 0xff]), minLength: 12 },
   state: () => ({ frames: 0 }),
   inspect(p, st) {
     const r = iaxFrame(p.b, p.off, p.end);

@@ -10,7 +10,7 @@
  *
  * A payload must be a chain of such APDUs ending exactly at its end.
  */
-import { type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT } from '../dissector.js';
 
 const START = 0x68;
 /** U-frame functions: STARTDT act/con, STOPDT act/con, TESTFR act/con. */
@@ -49,5 +49,6 @@ export function isIec104Chain(b: Uint8Array, off: number, end: number): boolean 
 export const iec60870: Dissector = {
   name: 'IEC60870',
   transport: 'tcp',
+  first: { bytes: byteSet(0x68), minLength: 6 },
   inspect: (p) => (isIec104Chain(p.b, p.off, p.end) ? MATCH : REJECT),
 };

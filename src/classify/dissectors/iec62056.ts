@@ -4,7 +4,7 @@
  * control, a frame check sequence (CRC-16/X.25) before the closing flag — or the TCP/UDP
  * wrapper (IEC 62056-47): version 1, source and destination wPorts, and the APDU's length.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 /** CRC-16/X.25 (reflected 0x1021, initial 0xffff, complemented) of `b[off, end)`. */
 export function crcX25(b: Uint8Array, off: number, end: number): number {
@@ -41,6 +41,8 @@ export function isDlmsWrapper(b: Uint8Array, off: number, end: number): boolean 
 export const iec62056: Dissector = {
   name: 'IEC62056',
   transport: 'both',
+  // HDLC flag, or the wrapper's version 1 (16-bit).
+  first: { bytes: byteSet(0x7e, 0), minLength: 9 },
   inspect(p) {
     const { b, off, end } = p;
     return p.streamOffset === 0 && (isDlmsHdlc(b, off, end) || isDlmsWrapper(b, off, end)) ? MATCH : REJECT;

@@ -3,7 +3,7 @@
  * bits 6..4 and version 1..3 in bits 3..0), the frame size, the PMU id code, SOC, FRACSEC, data,
  * and a CRC-CCITT (0x1021, initial 0xffff) over the frame without its last two bytes.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 /** CRC-CCITT (0x1021, initial 0xffff, not reflected) of `b[off, end)`. */
 export function crcCcitt(b: Uint8Array, off: number, end: number): number {
@@ -30,5 +30,6 @@ export function isC37118Frame(b: Uint8Array, off: number, end: number): boolean 
 export const ieeeC37118: Dissector = {
   name: 'IEEE-C37118',
   transport: 'both',
+  first: { bytes: byteSet(0xaa), minLength: 16 },
   inspect: (p) => (p.streamOffset === 0 && isC37118Frame(p.b, p.off, p.end) ? MATCH : REJECT),
 };

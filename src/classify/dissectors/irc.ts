@@ -3,7 +3,7 @@
  * lines; a server speaks lines prefixed with `:<server> ` followed by a command or a three-digit
  * numeric reply (`NOTICE`, `001` …). Every line checked must end with LF.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
 
 const CLIENT = ['NICK ', 'USER ', 'PASS ', 'CAP LS', 'CAP REQ '];
 const SERVER_COMMANDS = ['NOTICE ', 'PRIVMSG ', 'PING ', 'MODE ', 'JOIN ', 'ERROR '];
@@ -37,6 +37,8 @@ export function isIrcLine(b: Uint8Array, off: number, end: number, server: boole
 export const irc: Dissector<{ seen: number }> = {
   name: 'IRC',
   transport: 'tcp',
+  // Client NICK/USER/PASS/CAP (`NICK \n` is 6 bytes), server `:prefix`.
+  first: { bytes: byteSet('NUPC:'), minLength: 6 },
   state: () => ({ seen: 0 }),
   inspect(p, st) {
     if (isIrcLine(p.b, p.off, p.end, p.dir === 1)) {

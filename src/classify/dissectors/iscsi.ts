@@ -3,7 +3,7 @@
  * basic header with opcode 0x43 (immediate login), version-max >= version-min, a 24-bit data
  * segment length — followed by text key=value pairs such as `InitiatorName=` or `SessionType=`.
  */
-import { type Dissector, indexOf, MATCH, REJECT } from '../dissector.js';
+import { byteSet, type Dissector, indexOf, MATCH, REJECT } from '../dissector.js';
 
 const KEYS = ['InitiatorName=', 'SessionType=', 'AuthMethod=', 'TargetName='];
 
@@ -21,5 +21,6 @@ export function isIscsiLogin(b: Uint8Array, off: number, end: number): boolean {
 export const iscsi: Dissector = {
   name: 'iSCSI',
   transport: 'tcp',
+  first: { bytes: byteSet(0x43), minLength: 56 },
   inspect: (p) => (p.dir === 0 && p.streamOffset === 0 && isIscsiLogin(p.b, p.off, p.end) ? MATCH : REJECT),
 };

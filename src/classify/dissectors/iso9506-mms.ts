@@ -4,7 +4,7 @@
  * presentation CP-type (0x31) — the association set-up MMS starts with — or, mid-association, a
  * session GIVE-TOKENS + DATA TRANSFER (01 00 01 00) followed by presentation user data (0x61).
  */
-import { CONTINUE, type Dissector, indexOf, MATCH, onPort, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, indexOf, MATCH, onPort, REJECT } from '../dissector.js';
 import { COTP_DT, cotpType, cotpUserData } from './cotp.js';
 
 /** True when the session user data at `u` opens an MMS association or carries MMS data. */
@@ -24,6 +24,8 @@ function sessionCarriesMms(b: Uint8Array, u: number, end: number): boolean {
 export const iso9506Mms: Dissector = {
   name: 'ISO9506-1-MMS',
   transport: 'tcp',
+  // TPKT version 3 (a COTP CR/CC waits, but still needs the TPKT).
+  first: { bytes: byteSet(3), minLength: 7 },
   accepts: (f) => onPort(f, 102),
   inspect(p) {
     const { b, off, end } = p;

@@ -7,7 +7,7 @@
  * framing some servers use there: each payload starts with a type byte, a zero and its own
  * length; three such payloads of the opening types, then a fourth, name the flow.
  */
-import { CONTINUE, type Dissector, indexOf, MATCH, onPort, type Payload, REJECT, startsWith, type Verdict } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, indexOf, MATCH, onPort, type Payload, REJECT, startsWith, type Verdict } from '../dissector.js';
 
 /** Payloads an opening without its namespace (yet) may wait for the rest. */
 const MAX_OPENING_WAIT = 4;
@@ -66,6 +66,8 @@ function inspectJabber(p: Payload, st: JabberState): Verdict {
 export const jabber: Dissector<JabberState> = {
   name: 'Jabber',
   transport: 'tcp',
+  // XML, or the legacy framing's opening types (3 bytes and up).
+  first: { bytes: byteSet('<', ...LEGACY_TYPES), minLength: 3 },
   state: () => ({ waits: 0, legacy: 0 }),
   inspect: inspectJabber,
 };

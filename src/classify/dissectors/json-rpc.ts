@@ -4,7 +4,7 @@
  * with `"method"` … `"id"`). JSON-RPC inside HTTP bodies is the HTTP flow's; mining pools'
  * Stratum (JSON-RPC too) is left to the Mining dissector.
  */
-import { type Dissector, indexOf, MATCH, REJECT } from '../dissector.js';
+import { byteSet, type Dissector, indexOf, MATCH, REJECT } from '../dissector.js';
 
 /** Methods of mining pools' Stratum dialects: nDPI names those flows Mining. */
 const MINING_PREFIXES = ['mining.', 'eth_submit'];
@@ -51,5 +51,7 @@ export function isJsonRpc(b: Uint8Array, off: number, end: number): boolean {
 export const jsonRpc: Dissector = {
   name: 'JSON-RPC',
   transport: 'tcp',
+  // Whitespace, a batch or an object; `{"jsonrpc":"2.0"` is the shortest.
+  first: { bytes: byteSet(' \t\r\n[{'), minLength: 16 },
   inspect: (p) => (p.streamOffset === 0 && isJsonRpc(p.b, p.off, p.end) ? MATCH : REJECT),
 };

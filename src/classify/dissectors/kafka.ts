@@ -6,7 +6,7 @@
  * a version in range, a printable client id inside the request, and a size that covers at least
  * the header (the request may run past the payload: a produce batch in several segments).
  */
-import { type Dissector, MATCH, REJECT, u16, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16, u32 } from '../dissector.js';
 import { isPrintableAscii } from './group-d-bytes.js';
 
 const MAX_API_KEY = 74;
@@ -32,5 +32,7 @@ export function isKafkaRequest(b: Uint8Array, off: number, end: number): boolean
 export const kafka: Dissector = {
   name: 'Kafka',
   transport: 'tcp',
+  // The size's top byte (at most 100 MiB); header and a one-byte client id.
+  first: { bytes: byteSet([0, 6]), minLength: 15 },
   inspect: (p) => (p.dir === 0 && p.streamOffset === 0 && isKafkaRequest(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -31,5 +31,6 @@ export function isKcpDatagram(b: Uint8Array, off: number, end: number): boolean 
 export const kcp: Dissector = {
   name: 'KCP',
   transport: 'udp',
+  first: { minLength: 24 },
   inspect: (p) => (isKcpDatagram(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -65,6 +65,6 @@ export const kerberos: Dissector = {
   inspect(p) {
     if (p.flow.transport === 6 ? inspectTcp(p) : inspectUdp(p)) return MATCH;
     // The first message of each direction decides (a reply may be all a capture has).
-    return p.index >= 1 || p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
+    return p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
   },
 };

@@ -10,7 +10,7 @@
  *   inner IPv4/IPv6 header carrying UDP for an ECM.
  * - Data: an 8-byte LISP header whose reserved flag bits are clear, then an IPv4 or IPv6 packet.
  */
-import { type Dissector, type FlowInfo, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, REJECT, u16 } from '../dissector.js';
 
 const DATA_PORT = 4341;
 const CONTROL_PORT = 4342;
@@ -78,6 +78,8 @@ export function isLispData(b: Uint8Array, off: number, end: number): boolean {
 export const lisp: Dissector = {
   name: 'LISP',
   transport: 'udp',
+  // Control types 1-6 and 8 in the high nibble, or data flags with the reserved bits clear.
+  first: { bytes: byteSet([0x10, 0x6f], [0x80, 0x8f], ...Array.from({ length: 32 }, (_, i) => i * 8)), minLength: 16 },
   accepts: lispPort,
   inspect(p) {
     const f = p.flow;

@@ -5,7 +5,7 @@
  * Note: the core HTTP dissector claims every HTTP request first, so this one only speaks when it
  * is tried before it.
  */
-import { type Dissector, indexOf, MATCH, REJECT, startsWith } from '../dissector.js';
+import { byteSet, type Dissector, indexOf, MATCH, REJECT, startsWith } from '../dissector.js';
 
 const MAX_HEAD = 2048;
 
@@ -13,6 +13,7 @@ const MAX_HEAD = 2048;
 export const mapleStory: Dissector = {
   name: 'MapleStory',
   transport: 'tcp',
+  first: { bytes: byteSet('G'), minLength: 16 },
   inspect(p) {
     const { b, off } = p;
     if (p.dir !== 0 || p.streamOffset !== 0 || !startsWith(b, off, p.end, 'GET /')) return REJECT;

@@ -170,6 +170,8 @@ interface MemcachedState {
 export const memcached: Dissector<MemcachedState> = {
   name: 'Memcached',
   transport: 'both',
+  // A UDP frame header starts with any request id: only the length is known.
+  first: { minLength: 5 },
   state: () => ({ weak: 0 }),
   inspect(p, st) {
     const { b, end } = p;

@@ -6,7 +6,7 @@
  * command (a flow that opens with a response is not named) and reports the endpoint's domain
  * as the flow's host.
  */
-import { type Dissector, MATCH, type Payload, REJECT, startsWith, type Verdict } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, type Payload, REJECT, startsWith, type Verdict } from '../dissector.js';
 
 const VERBS = ['AUEP', 'AUCX', 'CRCX', 'DLCX', 'EPCF', 'MDCX', 'NTFY', 'RQNT', 'RSIP'];
 /** First letters of the verbs: a cheap first check. */
@@ -77,5 +77,7 @@ function inspectMgcp(p: Payload): Verdict {
 export const mgcp: Dissector = {
   name: 'MGCP',
   transport: 'udp',
+  // A verb's first letter; `AUEP 1 e MGCP 1.0` and an end of line is the shortest.
+  first: { bytes: byteSet(...FIRST), minLength: 18 },
   inspect: inspectMgcp,
 };

@@ -26,6 +26,6 @@ export const modbus: Dissector = {
   inspect(p) {
     // Function 90 is UMAS: nDPI names the application over Modbus.
     if (p.streamOffset === 0 && isModbusTcp(p.b, p.off, p.end)) return (p.b[p.off + 7]! & 0x7f) === 0x5a ? `Modbus.${MODBUS_UMAS_APP}` : MATCH;
-    return p.index >= 1 || p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
+    return p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
   },
 };

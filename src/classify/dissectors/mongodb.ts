@@ -92,5 +92,7 @@ export function isMongoMessage(b: Uint8Array, off: number, end: number): boolean
 export const mongodb: Dissector = {
   name: 'MongoDB',
   transport: 'tcp',
+  // The length is little-endian: its first byte may be anything.
+  first: { minLength: 21 },
   inspect: (p) => (isMongoMessage(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -4,7 +4,7 @@
  * control and adaptation field control valid. With an RTP header (12 bytes, version 2), the TS
  * packets follow it.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
 
 const TS = 188;
 
@@ -27,6 +27,8 @@ export function isTsPackets(b: Uint8Array, o: number, end: number): boolean {
 export const mpegTs: Dissector<{ seen: number }> = {
   name: 'MPEG_TS',
   transport: 'udp',
+  // The sync byte, or RTP version 2 before it.
+  first: { bytes: byteSet(0x47, [0x80, 0xbf]), minLength: 188 },
   state: () => ({ seen: 0 }),
   inspect(p, st) {
     const { b, off, end } = p;

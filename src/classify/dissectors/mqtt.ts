@@ -10,7 +10,7 @@
  * - A capture that starts mid-connection shows other packets (PUBLISH, PINGREQ …): on MQTT's
  *   port, a payload made of whole, well-formed packets names it too.
  */
-import { type Dissector, type FlowInfo, MATCH, REJECT, startsWith, u16 } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, REJECT, startsWith, u16 } from '../dissector.js';
 import { isPrintableAscii } from './group-d-bytes.js';
 
 const PORT = 1883;
@@ -115,6 +115,8 @@ const onMqttPort = (f: FlowInfo): boolean => f.serverPort === PORT || f.clientPo
 export const mqtt: Dissector = {
   name: 'MQTT',
   transport: 'tcp',
+  // CONNECT, CONNACK, PUBLISH (not QoS 3) and the others with their fixed flags; PINGREQ is 2 bytes.
+  first: { bytes: byteSet(0x10, 0x20, [0x30, 0x35], [0x38, 0x3d], 0x40, 0x50, 0x62, 0x70, 0x82, 0x90, 0xa2, 0xb0, 0xc0, 0xd0, 0xe0), minLength: 2 },
   inspect(p) {
     const { b, off, end } = p;
     if (end - off < 2) return REJECT;

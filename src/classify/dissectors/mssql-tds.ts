@@ -5,7 +5,7 @@
  * length, closed by 0xff — must point inside the packet; the server answers with a tabular
  * result (type 0x04).
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const PRELOGIN = 0x12;
 
@@ -31,5 +31,6 @@ export function isTdsPrelogin(b: Uint8Array, off: number, end: number): boolean 
 export const mssqlTds: Dissector = {
   name: 'MsSQL-TDS',
   transport: 'tcp',
+  first: { bytes: byteSet(0x12), minLength: 14 },
   inspect: (p) => (p.dir === 0 && p.streamOffset === 0 && isTdsPrelogin(p.b, p.off, p.end) ? MATCH : REJECT),
 };

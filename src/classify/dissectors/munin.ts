@@ -2,7 +2,7 @@
  * Munin, the monitoring node protocol (TCP 4949): the node greets with `# munin node at
  * <name>\n`; the name is the flow's host.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
 
 const BANNER = '# munin node at ';
 
@@ -10,6 +10,8 @@ const BANNER = '# munin node at ';
 export const munin: Dissector = {
   name: 'Munin',
   transport: 'tcp',
+  // Only the node's greeting (a client speaking first is rejected), with a name and an end of line.
+  first: { bytes: byteSet('#'), minLength: 18 },
   inspect(p) {
     const { b, off, end } = p;
     if (p.dir === 1 && p.streamOffset === 0) {

@@ -4,7 +4,7 @@
  * responses (opcode + 128): 16 bytes for a mapping, 12 for the address. Anything else on the
  * port (PCP, version 2) is not NAT-PMP.
  */
-import { type Dissector, type FlowInfo, MATCH, REJECT } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, REJECT } from '../dissector.js';
 
 const PORT = 5351;
 
@@ -26,5 +26,6 @@ export const natPmp: Dissector = {
   name: 'NAT-PMP',
   transport: 'udp',
   accepts: onPort,
+  first: { bytes: byteSet(0), minLength: 2 },
   inspect: (p) => (isNatPmp(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -8,7 +8,7 @@
  * - `PUB`, `SUB`, `MSG` lines whose fields parse (a subject, numbers where numbers go) name it.
  * - `PING`/`PONG` alone are too common a word: they wait for one of the above.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
 import { decimal, decimalEnd, lineFeed, wordAt } from './group-d-bytes.js';
 
 const MAX_LINE = 16384;
@@ -95,6 +95,7 @@ export function natsLine(b: Uint8Array, off: number, end: number): number {
 export const nats: Dissector = {
   name: 'Nats',
   transport: 'tcp',
+  first: { bytes: byteSet('ICPSMU+'), minLength: 4 },
   inspect(p) {
     const v = natsLine(p.b, p.off, p.end);
     if (v === 2) return MATCH;

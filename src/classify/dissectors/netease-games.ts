@@ -34,6 +34,8 @@ function isConnect(b: Uint8Array, off: number, end: number): boolean {
 export const neteaseGames: Dissector<NeteaseFlow> = {
   name: 'NetEaseGames',
   transport: 'udp',
+  // The connect opening starts with a token of any value; the session header needs 20 bytes.
+  first: { minLength: MIN_LEN },
   state: () => new NeteaseFlow(),
   inspect(p, st) {
     const { b, off, end } = p;

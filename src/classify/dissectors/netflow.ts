@@ -3,7 +3,7 @@
  * whose count fixes the datagram's length; version 9 and IPFIX (version 10) carry sets (id,
  * length) that must tile the datagram — IPFIX also states the message length in its header.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 /** True when the sets from `o` tile `b[o, end)` exactly (ids 0..3 templates, >= 256 data). */
 function setsTile(b: Uint8Array, o: number, end: number): boolean {
@@ -45,5 +45,7 @@ export function isNetflow(b: Uint8Array, off: number, end: number): boolean {
 export const netflow: Dissector = {
   name: 'NetFlow',
   transport: 'udp',
+  // Version high byte 0; IPFIX, the shortest, is a 16-byte header and one 4-byte set.
+  first: { bytes: byteSet(0), minLength: 20 },
   inspect: (p) => (isNetflow(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -2,7 +2,7 @@
  * Nintendo Switch online play (UDP): its session datagrams start with the 5 bytes
  * 32 AB 98 64 02 and are longer than 48 bytes.
  */
-import { type Dissector, MATCH, type Payload, REJECT, u32, type Verdict } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, type Payload, REJECT, u32, type Verdict } from '../dissector.js';
 
 /** True when `b[off, end)` starts with the session header. Exported for tests. */
 export function nintendoDatagram(b: Uint8Array, off: number, end: number): boolean {
@@ -17,5 +17,6 @@ function inspectNintendo(p: Payload): Verdict {
 export const nintendo: Dissector = {
   name: 'Nintendo',
   transport: 'udp',
+  first: { bytes: byteSet(0x32), minLength: 49 },
   inspect: inspectNintendo,
 };

@@ -40,5 +40,7 @@ function inspectNoMachine(p: Payload): Verdict {
 export const noMachine: Dissector = {
   name: 'NoMachine',
   transport: 'both',
+  // UDP media headers start with any value; a TCP banner is 6 bytes or more.
+  first: { minLength: 6 },
   inspect: inspectNoMachine,
 };

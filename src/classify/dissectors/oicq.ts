@@ -3,7 +3,7 @@
  * `0x02 version(2) command(2) sequence(2) QQ-number(4) … 0x03`; over TCP the frame is preceded
  * by its 16-bit length. Commands are small numbers (login, keep-alive, messages …).
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const STX = 0x02;
 const ETX = 0x03;
@@ -25,6 +25,8 @@ export function isOicqFrame(b: Uint8Array, off: number, end: number): boolean {
 export const oicq: Dissector = {
   name: 'OICQ',
   transport: 'both',
+  // UDP: STX. TCP: a length prefix of at most 4096 + 2, so a high byte of 0..0x10.
+  first: { bytes: byteSet([0, 0x10]), minLength: MIN_LEN },
   inspect(p) {
     const { b, off, end } = p;
     if (p.flow.transport === 17) return isOicqFrame(b, off, end) ? MATCH : REJECT;

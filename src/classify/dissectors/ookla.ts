@@ -6,7 +6,7 @@
  * A client opening names the flow on Speedtest's ports (8080, and 5060 where servers dodge
  * proxies); elsewhere the server's `HELLO` reply must confirm it.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
 import { isPrintableAscii, lineFeed, wordAt } from './group-d-bytes.js';
 
 const PORTS = new Set([8080, 5060]);
@@ -34,6 +34,8 @@ interface OoklaState {
 export const ookla: Dissector<OoklaState> = {
   name: 'Ookla',
   transport: 'tcp',
+  // The server's HELLO only counts after the client's HI: a first payload must be the client's.
+  first: { bytes: byteSet('HGC'), minLength: 3 },
   state: () => ({ hi: false }),
   inspect(p, st) {
     const { b, off, end } = p;

@@ -3,7 +3,7 @@
  * (OpenFlow 1.0..1.5), type, a 16-bit length (header included) and a transaction id. Both
  * switch and controller open with HELLO (type 0), possibly carrying a version bitmap element.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 /** True when `b[off, end)` starts with an OpenFlow HELLO whose length fits. */
 export function isOpenflowHello(b: Uint8Array, off: number, end: number): boolean {
@@ -19,6 +19,7 @@ export function isOpenflowHello(b: Uint8Array, off: number, end: number): boolea
 export const openflow: Dissector<{ seen: number }> = {
   name: 'OpenFlow',
   transport: 'tcp',
+  first: { bytes: byteSet([1, 6]), minLength: 8 },
   state: () => ({ seen: 0 }),
   inspect(p, st) {
     if (p.streamOffset !== 0 || !isOpenflowHello(p.b, p.off, p.end)) return REJECT;

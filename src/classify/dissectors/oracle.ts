@@ -23,5 +23,7 @@ export function isTnsConnect(b: Uint8Array, off: number, end: number): boolean {
 export const oracle: Dissector = {
   name: 'Oracle',
   transport: 'tcp',
+  // Any length high byte once 536 bytes are here; `(DESCRIPTION=` (13) at byte 26 or later.
+  first: { minLength: 39 },
   inspect: (p) => (p.dir === 0 && p.streamOffset === 0 && isTnsConnect(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -4,7 +4,7 @@
  * name), SSLRequest, GSSENCRequest or CancelRequest (16 bytes), each with a 32-bit length equal
  * to the packet's.
  */
-import { type Dissector, MATCH, REJECT, startsWith, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith, u32 } from '../dissector.js';
 
 const PROTOCOL_3 = 0x00030000;
 const SSL_REQUEST = 80877103;
@@ -27,5 +27,7 @@ export function isPgStartup(b: Uint8Array, off: number, end: number): boolean {
 export const postgresql: Dissector = {
   name: 'PostgreSQL',
   transport: 'tcp',
+  // A 32-bit length equal to the payload's: its high byte is 0 for any payload under 16 MiB.
+  first: { bytes: byteSet(0), minLength: 8 },
   inspect: (p) => (p.dir === 0 && p.streamOffset === 0 && isPgStartup(p.b, p.off, p.end) ? MATCH : REJECT),
 };

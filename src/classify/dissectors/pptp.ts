@@ -3,7 +3,7 @@
  * message) + PPTP message type (1 = control) + the magic cookie 0x1A2B3C4D + control message
  * type (1..15) + a reserved zero word. The tunnel's data goes over GRE, named by IP protocol.
  */
-import { type Dissector, MATCH, REJECT, u16, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16, u32 } from '../dissector.js';
 
 const MAGIC = 0x1a2b3c4d;
 const HEADER = 12;
@@ -20,5 +20,6 @@ export function isPptpControl(b: Uint8Array, off: number, end: number): boolean 
 export const pptp: Dissector = {
   name: 'PPTP',
   transport: 'tcp',
+  first: { bytes: byteSet(0), minLength: HEADER },
   inspect: (p) => (p.streamOffset === 0 && isPptpControl(p.b, p.off, p.end) ? MATCH : REJECT),
 };

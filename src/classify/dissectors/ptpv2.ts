@@ -5,7 +5,7 @@
  * Management), versionPTP 2 in the low nibble (minor version in the high one), messageLength
  * covering the header and at most the datagram (some stacks pad), and the body the type needs.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const HEADER = 34;
 const EVENT_PORT = 319;
@@ -30,5 +30,7 @@ export const ptpv2: Dissector = {
   name: 'PTPv2',
   transport: 'udp',
   accepts: (f) => ptpPort(f.serverPort) || ptpPort(f.clientPort),
+  // A defined message type in the low nibble; every type's message is 44 bytes or more.
+  first: { bytes: byteSet(...Array.from({ length: 256 }, (_, v) => v).filter((v) => MIN_LENGTH[v & 0x0f]! >= 0)), minLength: 44 },
   inspect: (p) => (isPtpV2Message(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -3,7 +3,7 @@
  * identifier, a 16-bit length equal to the datagram's (20..4096), the 16-byte authenticator,
  * then attributes — type and length (at least 2) — tiling the rest exactly.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const CODES = new Set([1, 2, 3, 4, 5, 11, 12, 13, 40, 41, 42, 43, 44, 45]);
 
@@ -23,5 +23,6 @@ export function isRadius(b: Uint8Array, off: number, end: number): boolean {
 export const radius: Dissector = {
   name: 'Radius',
   transport: 'udp',
+  first: { bytes: byteSet(...CODES), minLength: 20 },
   inspect: (p) => (isRadius(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -5,7 +5,7 @@
  * answer 46 (length 37), the keep-alives 14 (length 5). A flow is Radmin when both directions
  * open with such a message, or one direction sends two of them.
  */
-import { CONTINUE, type Dissector, MATCH, type Payload, REJECT, u32, type Verdict } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, type Payload, REJECT, u32, type Verdict } from '../dissector.js';
 
 const MAGIC = 0x01000000;
 const HEADER = 9;
@@ -32,6 +32,7 @@ function inspectRadmin(p: Payload, st: RadminState): Verdict {
 export const radmin: Dissector<RadminState> = {
   name: 'Radmin',
   transport: 'tcp',
+  first: { bytes: byteSet(0x01), minLength: HEADER + 1 },
   state: () => ({ seen: [0, 0] }),
   inspect: inspectRadmin,
 };

@@ -88,6 +88,8 @@ const MAX_SEQ_STEP = 64;
 export const raknet: Dissector<RakState> = {
   name: 'RakNet',
   transport: 'udp',
+  // The magic may sit behind a wrapping header: any first byte; an ACK/NAK is the shortest (7).
+  first: { minLength: 7 },
   state: () => ({ seq: [-1, -1] }),
   inspect(p, st) {
     const { b, off, end } = p;

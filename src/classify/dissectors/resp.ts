@@ -10,7 +10,7 @@
  * - An inline command is only text: it names the flow when the server's first payload is a
  *   well-formed reply line.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
 import { crlfAt, decimal, decimalEnd, isLetter, isPrintableAscii, lineFeed } from './group-d-bytes.js';
 
 /** Inline commands redis-cli users type most (upper case; matched case-insensitively). */
@@ -108,6 +108,8 @@ interface RespState {
 export const resp: Dissector<RespState> = {
   name: 'RESP',
   transport: 'tcp',
+  // Aggregates and bulk strings from either side; the client's inline commands, in either case.
+  first: { bytes: byteSet('*%~>$', ...[...INLINE].map((w) => w[0]! + w[0]!.toLowerCase())), minLength: 4 },
   state: () => ({ inline: false }),
   inspect(p, st) {
     const { b, off, end } = p;

@@ -2,7 +2,7 @@
  * RIPE Atlas measurement probes: the UDP (and TCP) test payload is the text
  * `MGLNDD_<address>_<port>` that lets the measurement be matched to its target.
  */
-import { type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
 
 /** True when `b[off, end)` is an Atlas marker: `MGLNDD_`, an address, `_`, digits. */
 export function isAtlasMarker(b: Uint8Array, off: number, end: number): boolean {
@@ -26,5 +26,6 @@ const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >=
 export const ripeAtlas: Dissector = {
   name: 'RipeAtlas',
   transport: 'both',
+  first: { bytes: byteSet('M'), minLength: 10 },
   inspect: (p) => (p.streamOffset === 0 && isAtlasMarker(p.b, p.off, p.end) ? MATCH : REJECT),
 };

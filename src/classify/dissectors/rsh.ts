@@ -3,7 +3,7 @@
  * digits ended by a NUL ("0\0" for none), then three NUL-terminated strings: the local user, the
  * remote user and the command. A flow is RSH when its client's first bytes are exactly that.
  */
-import { CONTINUE, type Dissector, MATCH, type Payload, REJECT, type Verdict } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, type Payload, REJECT, type Verdict } from '../dissector.js';
 
 /** Longest user name or command looked at. */
 const MAX_FIELD = 1024;
@@ -60,6 +60,8 @@ function inspectRsh(p: Payload, st: RshState): Verdict {
 export const rsh: Dissector<RshState> = {
   name: 'RSH',
   transport: 'tcp',
+  // Only the client's error-port digits and their NUL open a flow.
+  first: { bytes: byteSet('0123456789'), minLength: 2 },
   state: () => ({ port: false }),
   inspect: inspectRsh,
 };

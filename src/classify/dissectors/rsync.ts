@@ -8,6 +8,6 @@ export const rsync: Dissector = {
   inspect(p) {
     const { b, off, end } = p;
     if (p.streamOffset === 0 && startsWith(b, off, end, '@RSYNCD: ') && end - off > 10 && b[off + 9]! >= 0x30 && b[off + 9]! <= 0x39) return MATCH;
-    return p.index >= 1 || p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
+    return p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
   },
 };

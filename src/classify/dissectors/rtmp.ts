@@ -4,7 +4,7 @@
  * version byte. So the client's stream holds exactly 1537 bytes when the server first speaks,
  * however the segments fell.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
 
 const C0_C1 = 1 + 1536;
 
@@ -17,6 +17,8 @@ interface RtmpState {
 export const rtmp: Dissector<RtmpState> = {
   name: 'RTMP',
   transport: 'tcp',
+  // The server's S0 only counts after the client's C0: a first payload must be C0.
+  first: { bytes: byteSet(3, 6) },
   state: () => ({ version: -1, clientBytes: 0 }),
   inspect(p, st) {
     const { b, off, end } = p;

@@ -29,6 +29,7 @@ interface RxState {
 export const rx: Dissector<RxState> = {
   name: 'RX',
   transport: 'udp',
+  first: { minLength: HEADER },
   state: () => ({ seen: false, epoch: 0, cid: 0 }),
   inspect(p, st) {
     const { b, off, end } = p;

@@ -3,7 +3,7 @@
  * with protocol id 0x72 and a version byte (1, 2, 3 or 0xfe). The connection request before them
  * is plain COTP and is passed over.
  */
-import { CONTINUE, type Dissector, MATCH, onPort, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, onPort, REJECT } from '../dissector.js';
 import { COTP_DT, cotpType, cotpUserData } from './cotp.js';
 
 const VERSIONS = new Set([0x01, 0x02, 0x03, 0xfe]);
@@ -13,6 +13,8 @@ export const s7commPlus: Dissector = {
   name: 'S7CommPlus',
   transport: 'tcp',
   accepts: (f) => onPort(f, 102),
+  // A TPKT (version 3) with a COTP header.
+  first: { bytes: byteSet(3), minLength: 7 },
   inspect(p) {
     const { b, off, end } = p;
     const type = cotpType(b, off, end);

@@ -5,7 +5,7 @@
  * counters 2, expanded 3 and 4) and a length; the samples must tile the datagram exactly. In
  * v2/v4 samples carry no length: the count must be sane and the datagram long enough.
  */
-import { type Dissector, MATCH, REJECT, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u32 } from '../dissector.js';
 
 const MAX_SAMPLES = 1024;
 
@@ -39,5 +39,6 @@ export function isSflowDatagram(b: Uint8Array, off: number, end: number): boolea
 export const sflow: Dissector = {
   name: 'sFlow',
   transport: 'udp',
+  first: { bytes: byteSet(0), minLength: 28 },
   inspect: (p) => (isSflowDatagram(p.b, p.off, p.end) ? MATCH : REJECT),
 };

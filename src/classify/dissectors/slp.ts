@@ -3,7 +3,7 @@
  * 1..11, a 24-bit length equal to the message's, flags, a 24-bit extension offset inside it, the
  * XID, and a language tag (its length, then letters and hyphens, e.g. `en`).
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 /** True when `b[off, end)` is an SLPv2 message (a datagram, or a TCP segment holding one). */
 export function isSlpV2(b: Uint8Array, off: number, end: number): boolean {
@@ -25,5 +25,6 @@ export function isSlpV2(b: Uint8Array, off: number, end: number): boolean {
 export const slp: Dissector = {
   name: 'Service_Location_Protocol',
   transport: 'both',
+  first: { bytes: byteSet(2), minLength: 16 },
   inspect: (p) => (p.streamOffset === 0 && isSlpV2(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -5,7 +5,7 @@
  * 'SMB' for an SMB 3 encrypted (transform) message. nDPI reports these flows under NetBIOS, as
  * `NetBIOS.SMBv1` and `NetBIOS.SMBv23`.
  */
-import { type Dissector, REJECT, u16, u32 } from '../dissector.js';
+import { byteSet, type Dissector, REJECT, u16, u32 } from '../dissector.js';
 
 const SESSION_MESSAGE = 0x00;
 const SMB1 = 0xff534d42;
@@ -33,6 +33,7 @@ export function smbVersion(b: Uint8Array, off: number, end: number): 'SMBv1' | '
 export const smb: Dissector = {
   name: 'SMBv23',
   transport: 'tcp',
+  first: { bytes: byteSet(SESSION_MESSAGE), minLength: 8 },
   inspect(p) {
     if (p.streamOffset !== 0) return REJECT;
     const v = smbVersion(p.b, p.off, p.end);

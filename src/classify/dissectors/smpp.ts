@@ -6,7 +6,7 @@
  * carries (no body for unbind or enquire_link, the three bind strings for a bind …) and the PDUs
  * tile its payload exactly; a PDU split over segments is checked when its next PDU arrives.
  */
-import { CONTINUE, type Dissector, MATCH, type Payload, REJECT, u32, type Verdict } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, type Payload, REJECT, u32, type Verdict } from '../dissector.js';
 
 const HEADER = 16;
 /** Larger PDUs than this are not SMPP (a submit_multi to 255 numbers is far below). */
@@ -129,6 +129,8 @@ function inspectSmpp(p: Payload, st: SmppState): Verdict {
 export const smpp: Dissector<SmppState> = {
   name: 'SMPP',
   transport: 'tcp',
+  // command_length is at most 64 KiB: its high byte is 0.
+  first: { bytes: byteSet(0), minLength: HEADER },
   state: () => ({ next: [-1, -1] }),
   inspect: inspectSmpp,
 };

@@ -3,7 +3,7 @@
  * INTEGER (0 v1, 1 v2c, 3 v3), then for v1/v2c the community OCTET STRING and a PDU with a
  * context tag 0xA0..0xA8 (get … report), and for v3 the msgGlobalData SEQUENCE.
  */
-import { type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT } from '../dissector.js';
 
 const SEQUENCE = 0x30;
 const INTEGER = 0x02;
@@ -53,5 +53,6 @@ export function isSnmpMessage(b: Uint8Array, off: number, end: number): boolean 
 export const snmp: Dissector = {
   name: 'SNMP',
   transport: 'udp',
+  first: { bytes: byteSet(SEQUENCE), minLength: 12 },
   inspect: (p) => (isSnmpMessage(p.b, p.off, p.end) ? MATCH : REJECT),
 };

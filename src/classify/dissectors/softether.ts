@@ -4,7 +4,7 @@
  * messages (NAT-T on UDP 5004) are SoftEther "PACK"s, typed name/value lists that must tile the
  * datagram exactly. Before them a client may send single-byte keep-alives ('A').
  */
-import { CONTINUE, type Dissector, MATCH, type Payload, REJECT, startsWith, u32, type Verdict } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, type Payload, REJECT, startsWith, u32, type Verdict } from '../dissector.js';
 
 /** Keep-alive bytes tolerated before a message. */
 const MAX_KEEPALIVES = 2;
@@ -77,6 +77,8 @@ function inspectSoftEther(p: Payload, st: SoftEtherState): Verdict {
 export const softEther: Dissector<SoftEtherState> = {
   name: 'Softether',
   transport: 'udp',
+  // A PACK's element count (at most 1024) starts with 0; the address answer with 'I'; a keep-alive is 'A'.
+  first: { bytes: byteSet(0x00, 'A', 'I') },
   state: () => ({ keepalives: 0 }),
   inspect: inspectSoftEther,
 };

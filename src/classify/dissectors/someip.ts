@@ -42,6 +42,7 @@ const PORTS = new Set([30490, 30491, 30501]);
 export const someip: Dissector = {
   name: 'SOMEIP',
   transport: 'both',
+  first: { minLength: 16 },
   accepts: (f) => PORTS.has(f.serverPort) || PORTS.has(f.clientPort),
   inspect: (p) => (isSomeIpRun(p.b, p.off, p.end, p.flow.transport === 6) ? MATCH : REJECT),
 };

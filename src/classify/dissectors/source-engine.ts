@@ -7,7 +7,7 @@
  * - a challenge request (`U` players, `V` rules, `W` challenge: 4-byte challenge or nothing)
  *   answered by `A` (the 4-byte challenge), `D` (players) or `E` (rules).
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, startsWith, u32 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, startsWith, u32 } from '../dissector.js';
 import { isPrintable } from './group-c-bytes.js';
 
 const CONNECTIONLESS = 0xffffffff;
@@ -42,6 +42,7 @@ class SourceFlow {
 export const sourceEngine: Dissector<SourceFlow> = {
   name: 'Source_Engine',
   transport: 'udp',
+  first: { bytes: byteSet(0xff), minLength: 5 },
   state: () => new SourceFlow(),
   inspect(p, st) {
     const { b, off, end } = p;

@@ -1,7 +1,7 @@
 /**
  * Spotify's LAN discovery (UDP 57621): broadcasts that start with the ASCII tag `SpotUdp0`.
  */
-import { type Dissector, type FlowInfo, MATCH, REJECT, startsWith } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, REJECT, startsWith } from '../dissector.js';
 
 const PORT = 57621;
 
@@ -11,6 +11,7 @@ const onPort = (f: FlowInfo): boolean => f.serverPort === PORT || f.clientPort =
 export const spotify: Dissector = {
   name: 'Spotify',
   transport: 'udp',
+  first: { bytes: byteSet('S'), minLength: 12 },
   accepts: onPort,
   inspect: (p) => (p.end - p.off >= 12 && startsWith(p.b, p.off, p.end, 'SpotUdp0') ? MATCH : REJECT),
 };

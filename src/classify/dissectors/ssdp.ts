@@ -3,7 +3,7 @@
  * `NOTIFY * HTTP/1.1` requests, and `HTTP/1.1 200 OK` search responses carrying an `ST:` or
  * `USN:` header. nDPI reports a request's `HOST:` header (e.g. `239.255.255.250:1900`) as the host.
  */
-import { type Dissector, MATCH, REJECT, startsWith, startsWithNoCase } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith, startsWithNoCase } from '../dissector.js';
 
 /** The end of the line starting at `o` (the index of its CR or LF, or `end`). */
 function lineEnd(b: Uint8Array, o: number, end: number): number {
@@ -44,6 +44,7 @@ export function headerValue(b: Uint8Array, o: number, end: number, name: string)
 export const ssdp: Dissector = {
   name: 'SSDP',
   transport: 'udp',
+  first: { bytes: byteSet('MNH'), minLength: 13 },
   inspect(p) {
     const { b, off, end } = p;
     const request = startsWith(b, off, end, 'M-SEARCH * HTTP/1.') || startsWith(b, off, end, 'NOTIFY * HTTP/1.');

@@ -3,7 +3,7 @@
  * signature 0xFFFFFFFF 0x214C5FA0, a little-endian header length, the protobuf header, a
  * little-endian body length and the body, which ends the datagram exactly.
  */
-import { type Dissector, MATCH, REJECT, u32, u32le } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u32, u32le } from '../dissector.js';
 
 const SIGNATURE_HI = 0xffffffff;
 const SIGNATURE_LO = 0x214c5fa0;
@@ -21,5 +21,6 @@ export function isSteamDiscovery(b: Uint8Array, off: number, end: number): boole
 export const steam: Dissector = {
   name: 'Steam',
   transport: 'udp',
+  first: { bytes: byteSet(0xff), minLength: 16 },
   inspect: (p) => (isSteamDiscovery(p.b, p.off, p.end) ? MATCH : REJECT),
 };

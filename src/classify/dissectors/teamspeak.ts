@@ -8,7 +8,7 @@
  *   short messages starting with 0x01, type 1 or 2 in byte 3, of four fixed shapes — weak alone,
  *   so only on those ports and only after three such datagrams.
  */
-import { CONTINUE, type Dissector, type FlowInfo, MATCH, onPort, type Payload, REJECT, startsWith, u32, type Verdict } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, type FlowInfo, MATCH, onPort, type Payload, REJECT, startsWith, u32, type Verdict } from '../dissector.js';
 
 const MIN_INIT = 20;
 /** Datagrams of the licence/weblist shapes in a row that name the flow. */
@@ -47,6 +47,8 @@ function inspectTeamSpeak(p: Payload, st: TeamSpeakState): Verdict {
 export const teamSpeak: Dissector<TeamSpeakState> = {
   name: 'TeamSpeak',
   transport: 'both',
+  // TS2 header 0xF4, TS3INIT1, or a licence/weblist message (0x01, 4 bytes or more).
+  first: { bytes: byteSet(0x01, 'T', 0xf4), minLength: 4 },
   state: () => ({ weblist: 0 }),
   inspect: inspectTeamSpeak,
 };

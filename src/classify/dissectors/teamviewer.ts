@@ -22,6 +22,8 @@ const magicAt = (b: Uint8Array, at: number): number => (b[at]! << 8) | b[at + 1]
 export const teamViewer: Dissector<TeamViewerFlow> = {
   name: 'TeamViewer',
   transport: 'both',
+  // UDP puts the magic after an 11-byte header of any first byte.
+  first: { minLength: 4 },
   state: () => new TeamViewerFlow(),
   inspect(p, st) {
     const { b, off, end } = p;

@@ -6,7 +6,7 @@
  *   magic and command + 1;
  * - `43 66` then an `AA 00 00 00` frame: the answer is an `AA 00 00 00` frame.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, u16, u32 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, u16, u32 } from '../dissector.js';
 import { hexPattern, startsWithBytes } from './group-c-bytes.js';
 
 const GATEWAY = hexPattern('3366000b000b');
@@ -30,6 +30,8 @@ class TencentFlow {
 export const tencentGames: Dissector<TencentFlow> = {
   name: 'TencentGames',
   transport: 'tcp',
+  // The server's side needs the client's opening first.
+  first: { bytes: byteSet(0x33, 0x42, 0x43), minLength: 12 },
   state: () => new TencentFlow(),
   inspect(p, st) {
     const { b, off, end } = p;

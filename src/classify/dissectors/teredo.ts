@@ -7,7 +7,7 @@
  * the tunnels whose inner packet is whole (the flow is then the inner one); this names the rest
  * (cut or padded inner packets) when the datagram is unicast IPv4 on port 3544, as nDPI does.
  */
-import { type Dissector, type FlowInfo, MATCH, onPort, type Payload, REJECT, type Verdict } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, onPort, type Payload, REJECT, type Verdict } from '../dissector.js';
 
 const TEREDO_PORT = 3544;
 const IPV6_HEADER = 40;
@@ -42,6 +42,8 @@ function inspectTeredo(p: Payload): Verdict {
 export const teredo: Dissector = {
   name: 'Teredo',
   transport: 'udp',
+  // An indicator (0x0001 or 0x0000) or the IPv6 header itself (version 6).
+  first: { bytes: byteSet(0x00, [0x60, 0x6f]), minLength: 40 },
   accepts: (f: FlowInfo) => f.ipVersion === 4 && onPort(f, TEREDO_PORT) && !multicast(f.serverAddress) && !multicast(f.clientAddress),
   inspect: inspectTeredo,
 };

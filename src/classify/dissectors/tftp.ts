@@ -6,7 +6,7 @@
  * alone; a transfer (on its own ports) needs a DATA answered by the ACK of the same block, or an
  * ACK answered by the next block's DATA.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const MODES = ['netascii', 'octet', 'mail'];
 const OPTIONS = ['blksize', 'tsize', 'timeout', 'windowsize'];
@@ -42,6 +42,7 @@ interface TftpState {
 export const tftp: Dissector<TftpState> = {
   name: 'TFTP',
   transport: 'udp',
+  first: { bytes: byteSet(0x00), minLength: 4 },
   state: () => ({ opcode: 0, block: 0, dir: 0 }),
   inspect(p, st) {
     const { b, off, end } = p;

@@ -7,7 +7,7 @@
  * - UDP, compact protocol: 0x82, version 1 in the low 5 bits and the type in the high 3, the
  *   sequence id and name length as varints, then the name.
  */
-import { type Dissector, MATCH, REJECT, u32 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u32 } from '../dissector.js';
 
 const MAX_NAME = 256;
 
@@ -54,6 +54,7 @@ export function isThriftCompact(b: Uint8Array, off: number, end: number): boolea
 export const thrift: Dissector = {
   name: 'Thrift',
   transport: 'both',
+  first: { bytes: byteSet(0x80, 0x82), minLength: 5 },
   inspect(p) {
     const { b, off, end } = p;
     if (p.flow.transport === 6) return p.streamOffset === 0 && isThriftBinary(b, off, end) ? MATCH : REJECT;

@@ -3,7 +3,7 @@
  * with a little-endian 32-bit version between 0x30 and 0x3F; nDPI names a flow after four such
  * payloads in a row, and so does Sonda (one or two such words are easy to meet by chance).
  */
-import { CONTINUE, type Dissector, MATCH, type Payload, REJECT, type Verdict } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, type Payload, REJECT, type Verdict } from '../dissector.js';
 
 const IN_A_ROW = 4;
 
@@ -26,6 +26,7 @@ function inspectThunder(p: Payload, st: ThunderState): Verdict {
 export const thunder: Dissector<ThunderState> = {
   name: 'Thunder',
   transport: 'both',
+  first: { bytes: byteSet([0x30, 0x3f]), minLength: 9 },
   state: () => ({ seen: 0 }),
   inspect: inspectThunder,
 };

@@ -3,7 +3,7 @@
  * `0 <name> 17[.<minor>]\n` — request 0, the node name (letters, digits, underscore) and
  * protocol version 17. (Its UDP data packets are encrypted from the first byte.)
  */
-import { CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
 
 const isNameByte = (c: number): boolean => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x5f;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -28,6 +28,7 @@ export function isTincId(b: Uint8Array, off: number, end: number): boolean {
 export const tinc: Dissector<{ seen: number }> = {
   name: 'TINC',
   transport: 'tcp',
+  first: { bytes: byteSet('0'), minLength: 7 },
   state: () => ({ seen: 0 }),
   inspect(p, st) {
     if (p.streamOffset !== 0 || !isTincId(p.b, p.off, p.end)) return REJECT;

@@ -4,7 +4,7 @@
  * UDP the datagram is the cipher text; over TCP it follows a 32-bit big-endian length.
  * Decrypted, the message must start like a JSON object: `{"` and a key of word characters.
  */
-import { type Dissector, type FlowInfo, MATCH, REJECT, u32 } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, REJECT, u32 } from '../dissector.js';
 
 const PORT = 9999;
 const FIRST_KEY = 171;
@@ -32,6 +32,8 @@ const onPort = (f: FlowInfo): boolean => f.serverPort === PORT || f.clientPort =
 export const tplinkShp: Dissector = {
   name: 'TPLINK_SHP',
   transport: 'both',
+  // TCP: the length's high byte (at most 0x10000); UDP: '{' XORed with the first key 171.
+  first: { bytes: byteSet(0x00, 0xd0), minLength: 6 },
   accepts: onPort,
   inspect(p) {
     const { b, off, end } = p;

@@ -3,7 +3,7 @@
  * length(2)` then TLVs `type(1) length(2) value` that fill exactly `length` bytes. Version 1
  * or 2; a version-1 request is the bare 4-byte header.
  */
-import { type Dissector, type FlowInfo, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, REJECT, u16 } from '../dissector.js';
 
 const PORT = 10001;
 
@@ -26,6 +26,7 @@ const onPort = (f: FlowInfo): boolean => f.serverPort === PORT || f.clientPort =
 export const ubntac2: Dissector = {
   name: 'UBNTAC2',
   transport: 'udp',
+  first: { bytes: byteSet(1, 2), minLength: 4 },
   accepts: onPort,
   inspect: (p) => (isUbntDiscovery(p.b, p.off, p.end) ? MATCH : REJECT),
 };

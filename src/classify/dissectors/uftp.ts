@@ -4,7 +4,7 @@
  * instance, GRTT, group size, a reserved byte — and the message, which repeats the function in
  * its first byte.
  */
-import { type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT } from '../dissector.js';
 
 const HEADER = 16;
 /** Functions whose message is not encrypted (ANNOUNCE … PROXY_KEY, ABORT, congestion control). */
@@ -21,5 +21,6 @@ export function isUftp(b: Uint8Array, off: number, end: number): boolean {
 export const uftp: Dissector = {
   name: 'UFTP',
   transport: 'udp',
+  first: { bytes: byteSet(0x40, 0x50), minLength: 20 },
   inspect: (p) => (isUftp(p.b, p.off, p.end) ? MATCH : REJECT),
 };

@@ -2,7 +2,7 @@
  * UltraSurf, the censorship-circumvention proxy: its TCP sessions open with a fixed 8-byte
  * value (0xCC1C30415BA43866) before the encrypted stream.
  */
-import { type Dissector, MATCH, type Payload, REJECT, u32, type Verdict } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, type Payload, REJECT, u32, type Verdict } from '../dissector.js';
 
 /** True when `b[off, end)` starts with UltraSurf's 8-byte opening. Exported for tests. */
 export function ultraSurfOpening(b: Uint8Array, off: number, end: number): boolean {
@@ -17,5 +17,6 @@ function inspectUltraSurf(p: Payload): Verdict {
 export const ultraSurf: Dissector = {
   name: 'UltraSurf',
   transport: 'tcp',
+  first: { bytes: byteSet(0xcc), minLength: 8 },
   inspect: inspectUltraSurf,
 };

@@ -3,7 +3,7 @@
  * news service, or the client follows a 200/201 greeting with an NNTP command (MODE READER,
  * CAPABILITIES, AUTHINFO, GROUP, LIST, ARTICLE …).
  */
-import { CONTINUE, type Dissector, indexOf, MATCH, REJECT, startsWith, startsWithNoCase } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, indexOf, MATCH, REJECT, startsWith, startsWithNoCase } from '../dissector.js';
 
 const COMMANDS = ['MODE READER', 'MODE STREAM', 'CAPABILITIES', 'AUTHINFO ', 'GROUP ', 'LIST', 'ARTICLE', 'XOVER', 'NEWNEWS ', 'POST\r'];
 
@@ -16,6 +16,8 @@ interface NntpState {
 export const usenet: Dissector<NntpState> = {
   name: 'Usenet',
   transport: 'tcp',
+  // The client's side needs the greeting first; the greeting needs its line's end.
+  first: { bytes: byteSet('2'), minLength: 5 },
   state: () => ({ greeted: false }),
   inspect(p, st) {
     const { b, off, end } = p;

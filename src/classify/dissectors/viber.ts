@@ -23,6 +23,7 @@ interface ViberState {
 export const viber: Dissector<ViberState> = {
   name: 'Viber',
   transport: 'both',
+  first: { minLength: 8 },
   accepts: (f) => onPorts(f, f.transport === 6 ? TCP_PORTS : UDP_PORTS),
   state: () => ({ session: -1 }),
   inspect(p, st) {

@@ -7,7 +7,7 @@
  * end exactly where the segment does. One side's frames are masked (the client's), the other's
  * are not: both sides must show a frame, with opposite masking.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 /** The masking of a frame filling `b[off, end)`: 1 masked, 0 not, -1 not a frame. */
 export function frameMasking(b: Uint8Array, off: number, end: number): number {
@@ -38,6 +38,8 @@ interface WsState {
 export const websocket: Dissector<WsState> = {
   name: 'WebSocket',
   transport: 'tcp',
+  // FIN and RSV1 bits over opcodes 0-2, and 8-10 (control frames are final).
+  first: { bytes: byteSet([0x00, 0x02], [0x40, 0x42], [0x80, 0x82], [0x88, 0x8a], [0xc0, 0xc2], [0xc8, 0xca]), minLength: 2 },
   state: () => ({ mask: [-1, -1] }),
   inspect(p, st) {
     const m = frameMasking(p.b, p.off, p.end);

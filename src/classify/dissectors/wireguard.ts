@@ -7,7 +7,7 @@
  * with the same receiver index and a counter that moves forward by a little. On Tailscale's port
  * (41641) the WireGuard flows are Tailscale's.
  */
-import { CONTINUE, type Dissector, type FlowInfo, onPort, REJECT, u32, u32le } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, type FlowInfo, onPort, REJECT, u32, u32le } from '../dissector.js';
 
 const INITIATION = 1;
 const RESPONSE = 2;
@@ -29,6 +29,7 @@ const verdict = (f: FlowInfo): string => (onPort(f, TAILSCALE_PORT) ? 'Tailscale
 export const wireGuard: Dissector<WireGuardFlow> = {
   name: 'WireGuard',
   transport: 'udp',
+  first: { bytes: byteSet([1, 4]), minLength: 32 },
   state: () => new WireGuardFlow(),
   inspect(p, st) {
     const { b, off, end } = p;

@@ -13,6 +13,8 @@ const BANNER = 'WORLD OF WARCRAFT CONNECTION - ';
 export const worldOfWarcraft: Dissector = {
   name: 'WorldOfWarcraft',
   transport: 'tcp',
+  // The banner's first byte is its length's low byte.
+  first: { minLength: 8 },
   inspect(p) {
     const { b, off, end } = p;
     const n = end - off;

@@ -2,7 +2,7 @@
  * Web Services Dynamic Discovery (WS-Discovery, SOAP over UDP on port 3702): an XML SOAP
  * envelope that names the WS-Discovery namespace.
  */
-import { type Dissector, type FlowInfo, MATCH, REJECT, indexOf, startsWith } from '../dissector.js';
+import { byteSet, type Dissector, type FlowInfo, MATCH, REJECT, indexOf, startsWith } from '../dissector.js';
 
 const PORT = 3702;
 /** How much of the datagram is searched for the namespace. */
@@ -21,6 +21,8 @@ export function isWsDiscovery(b: Uint8Array, off: number, end: number): boolean 
 export const wsd: Dissector = {
   name: 'WSD',
   transport: 'udp',
+  // The shortest opening, `<s:Envelope`, and `/discovery` after it.
+  first: { bytes: byteSet('<'), minLength: 21 },
   accepts: onPort,
   inspect: (p) => (isWsDiscovery(p.b, p.off, p.end) ? MATCH : REJECT),
 };

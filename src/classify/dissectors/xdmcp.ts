@@ -3,7 +3,7 @@
  * (BroadcastQuery, Query, IndirectQuery, ForwardQuery, Willing, Unwilling, Request, Accept,
  * Decline, Manage, Refuse, Failed, KeepAlive, Alive) and the length of the rest.
  */
-import { type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 /** True when `b[off, end)` is an XDMCP packet. */
 export function isXdmcp(b: Uint8Array, off: number, end: number): boolean {
@@ -16,5 +16,6 @@ export function isXdmcp(b: Uint8Array, off: number, end: number): boolean {
 export const xdmcp: Dissector = {
   name: 'XDMCP',
   transport: 'udp',
+  first: { bytes: byteSet(0x00), minLength: 6 },
   inspect: (p) => (isXdmcp(p.b, p.off, p.end) ? MATCH : REJECT),
 };

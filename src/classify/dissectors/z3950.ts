@@ -8,7 +8,7 @@
  * The client's first payload must be an initRequest; it names the flow on port 210, or
  * elsewhere once the server answers with an initResponse (nDPI wants both directions too).
  */
-import { CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
 
 const PORT = 210;
 const INIT_REQUEST = 20;
@@ -63,6 +63,8 @@ interface Z3950State {
 export const z3950: Dissector<Z3950State> = {
   name: 'Z3950',
   transport: 'tcp',
+  // The client's initRequest [20]; the server's side needs it first.
+  first: { bytes: byteSet(0xb4), minLength: 6 },
   state: () => ({ init: false }),
   inspect(p, st) {
     const tag = z3950Apdu(p.b, p.off, p.end);

@@ -4,7 +4,7 @@
  * little-endian: 4 bytes (and 4 reserved for the uncompressed size), or 8 and 8 with the large
  * flag. The data length must cover what follows in the payload or run past it.
  */
-import { type Dissector, MATCH, REJECT, startsWith, u32le } from '../dissector.js';
+import { byteSet, type Dissector, MATCH, REJECT, startsWith, u32le } from '../dissector.js';
 
 const HEADER = 13;
 
@@ -25,5 +25,6 @@ export function isZabbixHeader(b: Uint8Array, off: number, end: number): boolean
 export const zabbix: Dissector = {
   name: 'Zabbix',
   transport: 'tcp',
+  first: { bytes: byteSet('Z'), minLength: 13 },
   inspect: (p) => (isZabbixHeader(p.b, p.off, p.end) ? MATCH : REJECT),
 };
