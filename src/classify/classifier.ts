@@ -97,13 +97,14 @@ class ClassifyFlow implements FlowInfo {
   ipVersion: 4 | 6;
   clientPort: number;
   serverPort: number;
-  // IPv4 addresses as numbers, IPv6 ones in one array: arrays for dissectors only if one asks (few do).
+  // IPv4 addresses as 32-bit integers (unboxed), IPv6 ones in one array: arrays for dissectors only if one asks (few do).
   private readonly client4: number;
   private readonly server4: number;
   private readonly words6: Uint32Array | null;
   private addressViews: [Uint32Array, Uint32Array] | null = null;
-  /** Payloads seen in each direction (those given to dissectors). */
-  readonly packets: [number, number] = [0, 0];
+  /** Payloads given to dissectors, client → server and back. */
+  packets0 = 0;
+  packets1 = 0;
   streamBytes0 = 0;
   streamBytes1 = 0;
   // Decision
@@ -138,8 +139,8 @@ class ClassifyFlow implements FlowInfo {
     const c = s.clientAddress;
     const v = s.serverAddress;
     if (s.ipVersion === 4) {
-      this.client4 = c[0]!;
-      this.server4 = v[0]!;
+      this.client4 = c[0]! | 0;
+      this.server4 = v[0]! | 0;
       this.words6 = null;
     } else {
       this.client4 = 0;
@@ -158,7 +159,7 @@ class ClassifyFlow implements FlowInfo {
   private views(): [Uint32Array, Uint32Array] {
     if (this.addressViews === null) {
       const w = this.words6;
-      this.addressViews = w !== null ? [w.subarray(0, 4), w.subarray(4, 8)] : [Uint32Array.of(this.client4, 0, 0, 0), Uint32Array.of(this.server4, 0, 0, 0)];
+      this.addressViews = w !== null ? [w.subarray(0, 4), w.subarray(4, 8)] : [Uint32Array.of(this.client4 >>> 0, 0, 0, 0), Uint32Array.of(this.server4 >>> 0, 0, 0, 0)];
     }
     return this.addressViews;
   }
@@ -171,8 +172,21 @@ class ClassifyFlow implements FlowInfo {
     return this.views()[1];
   }
 
+  /** Payloads given to dissectors per direction (for flow risks, at the flow's end). */
+  get packets(): readonly [number, number] {
+    return [this.packets0, this.packets1];
+  }
+
   host(name: string): void {
     if (this.dpiHost === undefined && name !== '') this.dpiHost = name;
+  }
+
+  /** DPI is over for this flow: what only the dissectors needed goes (long flows keep the rest to their end). */
+  endDpi(): void {
+    this.states = null;
+    this.front = NO_INDICES;
+    // The rejections matter to the port guess only while some dissector is left.
+    if (this.verdict !== undefined || this.alive === 0) this.rejected = NO_WORDS;
   }
 }
 
@@ -184,7 +198,8 @@ class PayloadView implements Payload {
   off = 0;
   end = 0;
   index = 0;
-  packets: readonly [number, number] = [0, 0];
+  /** Refilled per call from the flow's counts. */
+  readonly packets: [number, number] = [0, 0];
   streamOffset = 0;
   tsUs = 0;
 
@@ -402,7 +417,7 @@ export class Classifier {
       !st.learnDns &&
       !watchesCredentials(st) &&
       !watchesDtls(st) &&
-      ((st.tried !== null && st.alive === 0) || st.verdict !== undefined || st.packets[0] + st.packets[1] >= this.budget),
+      ((st.tried !== null && st.alive === 0) || st.verdict !== undefined || st.packets0 + st.packets1 >= this.budget),
     close: (st, fields) => this.close(st, fields),
   };
 
@@ -422,7 +437,7 @@ export class Classifier {
     if (dir === 0 && watchesCredentials(st)) checkCredentials(st, b, off, end);
     else if (watchesDtls(st)) checkDtls(st, b, off, end);
     if (st.tried === null && st.verdict === undefined) this.candidatesFor(st, b, off, end);
-    if (st.verdict !== undefined || st.alive === 0 || st.packets[0] + st.packets[1] >= this.budget) {
+    if (st.verdict !== undefined || st.alive === 0 || st.packets0 + st.packets1 >= this.budget) {
       addStreamBytes(st, dir, end - off);
       return;
     }
@@ -432,9 +447,10 @@ export class Classifier {
     view.b = b;
     view.off = off;
     view.end = end;
-    view.index = st.packets[dir];
-    view.packets = st.packets;
-    st.packets[dir]++;
+    if (dir === 0) view.index = st.packets0++;
+    else view.index = st.packets1++;
+    view.packets[0] = st.packets0;
+    view.packets[1] = st.packets1;
     const streamBytes = dir === 0 ? st.streamBytes0 : st.streamBytes1;
     view.streamOffset = st.transport === 6 ? streamBytes : 0;
     addStreamBytes(st, dir, end - off);
@@ -455,6 +471,7 @@ export class Classifier {
       }
     }
     view.b = EMPTY;
+    if (decided || st.alive === 0 || st.packets0 + st.packets1 >= this.budget) st.endDpi();
   }
 
   /** Runs dissector `i` of the flow's set on the current payload; true when it named the flow. */
@@ -519,7 +536,7 @@ export class Classifier {
     // Without a dissector nothing ruled the port's protocol out (nDPI keeps its guess too).
     if (!this.dissected.has(portGuess)) return false;
     const set = st.tried;
-    if (set === null) return true;
+    if (set === null || st.alive === 0) return true;
     for (const i of set.named(portGuess)) if (!isRejected(st, i)) return false;
     return true;
   }

@@ -66,6 +66,8 @@ function knownEndpoint(p: Payload): boolean {
   const f = p.flow;
   const tsUs = p.tsUs;
   const callEndpoints = callEndpointsOf(p);
+  // Most captures hold no call: no address arrays made for the lookup.
+  if (callEndpoints.size === 0) return false;
   return (
     callEndpoints.get(CallEndpointCache.key(f.ipVersion, f.clientAddress, f.clientPort), tsUs) === 'Zoom' ||
     callEndpoints.get(CallEndpointCache.key(f.ipVersion, f.serverAddress, f.serverPort), tsUs) === 'Zoom'
