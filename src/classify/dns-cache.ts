@@ -1,7 +1,7 @@
 /**
  * Addresses learned from DNS answers earlier in the capture, so a later flow to an address can
  * be named by the name that resolved to it (confidence `cache`) even when it carries no name
- * itself. Keys are numbers for IPv4 and word text for IPv6: no address text is made per flow.
+ * itself. Keys are 32-bit integers for IPv4 (small integers hash fastest) and word text for IPv6: no address text is made per flow.
  * Bounded: beyond `maxEntries` the oldest learned entry goes first.
  */
 export class DnsCache {
@@ -16,12 +16,12 @@ export class DnsCache {
   }
 
   learn(version: 4 | 6, words: Uint32Array, name: string): void {
-    if (version === 4) this.put(this.v4, words[0]!, name);
+    if (version === 4) this.put(this.v4, words[0]! | 0, name);
     else this.put(this.v6, v6Key(words), name);
   }
 
   lookup(version: 4 | 6, words: Uint32Array): string | undefined {
-    return version === 4 ? this.v4.get(words[0]!) : this.v6.size === 0 ? undefined : this.v6.get(v6Key(words));
+    return version === 4 ? this.v4.get(words[0]! | 0) : this.v6.size === 0 ? undefined : this.v6.get(v6Key(words));
   }
 
   private put<K>(m: Map<K, string>, k: K, name: string): void {

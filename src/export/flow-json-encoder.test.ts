@@ -52,3 +52,30 @@ test('encoder: flow id prefix, and a prefix that would need escaping is refused'
   assert.match(fast, /"flow_id":"w1-\d+"/);
   assert.throws(() => new FlowJsonEncoder('a"b'), RangeError);
 });
+
+test('encoder: app fields kept by value are written exactly as JSON.stringify, whatever their shape', async () => {
+  const engine = new Engine();
+  const row = new Float64Array(SNAPSHOT_FIELDS);
+  engine.on('flow-row', (t, f, reason) => snapshotFlow(t, f, reason, row, 0));
+  await readCapture('samples/sample.pcap', engine);
+  engine.finish();
+  const encoder = new FlowJsonEncoder('', 64);
+  const text = new TextDecoder();
+  const apps: unknown[] = [
+    { protocol: 'TLS.YouTube', master: 'TLS', app: 'YouTube', category: 'Media', confidence: 'dpi' },
+    { protocol: 'TLS.YouTube', master: 'TLS', app: 'YouTube', category: 'Media', confidence: 'dpi' },
+    { protocol: 'TLS.YouTube', master: 'TLS', app: 'YouTube', category: 'Media', confidence: 'cache' },
+    { protocol: 'DNS', master: 'DNS', app: 'DNS', confidence: 'dpi' },
+    { protocol: 'DNS', master: 'DNS', app: 'DNS', category: 'Network', confidence: 'dpi' },
+    { protocol: 'Odd"Name\\', master: 'Odd', app: 'Odd', confidence: 'dpi' },
+    { master: 'TLS', protocol: 'TLS', app: 'TLS', confidence: 'dpi' },
+    { protocol: 'TLS', master: 'TLS', app: 'TLS', confidence: 'dpi', note: 'a plugin key' },
+    { protocol: 'TLS', master: 'TLS', app: 'TLS', category: 7, confidence: 'dpi' },
+    { protocol: 'TLS', master: 'TLS', app: 'TLS', confidence: 'dpi' },
+    'just text',
+  ];
+  for (const app of apps) {
+    encoder.encode(row, 0, { app });
+    assert.equal(text.decode(encoder.take()), `${JSON.stringify(buildFlowRecord(row, 0, '', { app }))}\n`, JSON.stringify(app));
+  }
+});

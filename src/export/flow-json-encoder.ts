@@ -55,12 +55,17 @@ const CLOSE_OBJECT = 0x7d;
  * records costs as much as the packet path otherwise; this keeps the NDJSON sink's worker
  * ahead of the engine.
  */
+/** The contract's `app` keys in order (`category` may be absent). */
+const APP_KEYS = ['protocol', 'master', 'app', 'category', 'confidence'];
+
 export class FlowJsonEncoder {
   buf: Uint8Array;
   pos = 0;
   private readonly prefix: Uint8Array;
   private readonly parts = new Float64Array(4);
   private readonly utf8 = new TextEncoder();
+  /** Encoded `app` fields by value (see appField). */
+  private readonly appBytes = new Map<string, Uint8Array>();
 
   /** @param flowIdPrefix - text before each flow number (must need no JSON escaping) */
   constructor(flowIdPrefix = '', initialBytes = 1 << 20) {
@@ -152,10 +157,39 @@ export class FlowJsonEncoder {
     for (const key of RECORD_EXTRA_KEYS) {
       const v = fields[key];
       if (v === undefined) continue;
+      if (key === 'app' && this.appField(v)) continue;
       const text = `,"${key}":${JSON.stringify(v)}`;
       while (this.buf.length - this.pos < text.length * 3 + 4096) this.grow();
       this.pos += this.utf8.encodeInto(text, this.buf.subarray(this.pos)).written;
     }
+  }
+
+  /**
+   * The classifier's `app` field: a handful of distinct values over a whole capture, so their
+   * bytes are kept, by value. Only the contract's exact shape (its keys in its order, string
+   * values) is cached; anything else (a plugin's own keys) goes through JSON.stringify.
+   */
+  private appField(v: unknown): boolean {
+    if (typeof v !== 'object' || v === null) return false;
+    const app = v as Record<string, unknown>;
+    let i = 0;
+    for (const k in app) {
+      if (i === 3 && k === 'confidence') i = 4; // no category
+      if (k !== APP_KEYS[i] || typeof app[k] !== 'string') return false;
+      i++;
+    }
+    if (i !== 5) return false;
+    const key = `${app.protocol}\u0000${app.master}\u0000${app.app}\u0000${app.category ?? ''}\u0000${app.confidence}`;
+    let bytes = this.appBytes.get(key);
+    if (bytes === undefined) {
+      bytes = bytesOf(`,"app":${JSON.stringify(v)}`);
+      if (this.appBytes.size >= 4096) this.appBytes.clear();
+      this.appBytes.set(key, bytes);
+    }
+    while (this.buf.length - this.pos < bytes.length + 4096) this.grow();
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+    return true;
   }
 
   /** Takes the bytes written so far (a view, valid until the next `encode`) and starts over. */
