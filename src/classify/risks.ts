@@ -78,19 +78,6 @@ function isWeakCipher(cipher: string): boolean {
   return weak;
 }
 
-/** User agents judged so far (a few browsers' strings make most of any capture's). */
-const agents = new Map<string, boolean>();
-
-function isSuspiciousAgent(agent: string): boolean {
-  let bad = agents.get(agent);
-  if (bad === undefined) {
-    bad = SUSPICIOUS_UA.test(agent);
-    if (agents.size >= 4096) agents.clear();
-    agents.set(agent, bad);
-  }
-  return bad;
-}
-
 /** Minimum length of a label judged by the DGA heuristic. */
 const DGA_MIN_LABEL = 10;
 
@@ -197,7 +184,7 @@ export function flowRisks(app: { master: string; confidence: string }, st: RiskF
     if ((http.content_type !== undefined && BINARY_TYPES.test(http.content_type) && BINARY_URL.test(url)) || (http.content_type !== undefined && /x-dosexec|x-msdownload|portable-executable/i.test(http.content_type))) {
       risks.push(RISK.binaryTransfer);
     }
-    if (http.user_agent !== undefined && isSuspiciousAgent(http.user_agent)) risks.push(RISK.suspiciousUserAgent);
+    if (http.user_agent !== undefined && SUSPICIOUS_UA.test(http.user_agent)) risks.push(RISK.suspiciousUserAgent);
   }
   return risks;
 }
