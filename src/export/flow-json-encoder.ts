@@ -1,5 +1,5 @@
 import { TUNNEL_NAMES } from '../decode/decoder.js';
-import { RECORD_EXTRA_KEYS, type RecordFields } from '../engine/consumer.js';
+import { NO_FIELDS, RECORD_EXTRA_KEYS, type RecordFields } from '../engine/consumer.js';
 import { DIR_FIELDS, Snap, SnapDir } from '../flow/flow-snapshot.js';
 import { END_REASON_NAMES } from '../flow/flow-tracker.js';
 import { ipv6Text } from '../flow/ip-text.js';
@@ -58,6 +58,27 @@ const CLOSE_OBJECT = 0x7d;
 /** The contract's `app` keys in order (`category` may be absent). */
 const APP_KEYS = ['protocol', 'master', 'app', 'category', 'confidence'];
 
+/**
+ * A key naming an `app` field's value when it has exactly the contract's shape (its keys in its
+ * order, string values), so its JSON can be made once and reused; undefined for anything else
+ * (a plugin's own keys), which must go through JSON.stringify.
+ */
+export function appKey(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const app = v as Record<string, unknown>;
+  let i = 0;
+  for (const k in app) {
+    if (i === 3 && k === 'confidence') i = 4; // no category
+    if (k !== APP_KEYS[i] || typeof app[k] !== 'string') return undefined;
+    i++;
+  }
+  if (i !== 5) return undefined;
+  return `${app.protocol}\u0000${app.master}\u0000${app.app}\u0000${app.category ?? ''}\u0000${app.confidence}`;
+}
+
+/** The bytes the encoder writes for an `app` field, from the value's JSON (`,"app":{…}`). */
+export const appFieldBytes = (json: string): Uint8Array => bytesOf(`,"app":${json}`);
+
 export class FlowJsonEncoder {
   buf: Uint8Array;
   pos = 0;
@@ -74,8 +95,11 @@ export class FlowJsonEncoder {
     this.buf = new Uint8Array(initialBytes);
   }
 
-  /** Appends the record of the row at `row[at…]`, with the fields consumers added. */
-  encode(row: Float64Array, at: number, fields?: RecordFields): void {
+  /**
+   * Appends the record of the row at `row[at…]`, with the fields consumers added; `app`, when
+   * given, is the `app` field already encoded (see {@link appFieldBytes}) and stands for `fields.app`.
+   */
+  encode(row: Float64Array, at: number, fields?: RecordFields, app?: Uint8Array): void {
     // A record is well under 2 KiB; IPv6 text and large counters included.
     if (this.buf.length - this.pos < 4096) this.grow();
     const k = at + Snap.Key;
@@ -112,7 +136,7 @@ export class FlowJsonEncoder {
       this.put(TUNNELS[tunnel]!);
       this.byte(QUOTE);
     }
-    if (fields !== undefined) this.extras(fields);
+    if (fields !== undefined || app !== undefined) this.extras(fields ?? NO_FIELDS, app);
     const flags0 = row[d0 + SnapDir.TcpFlags]!;
     const flags1 = row[d1 + SnapDir.TcpFlags]!;
     if (proto === 6 && (flags0 | flags1) !== 0) {
@@ -153,8 +177,12 @@ export class FlowJsonEncoder {
   }
 
   /** Consumer fields, few and varied: JSON.stringify each, UTF-8 straight into the buffer. */
-  private extras(fields: RecordFields): void {
+  private extras(fields: RecordFields, app: Uint8Array | undefined): void {
     for (const key of RECORD_EXTRA_KEYS) {
+      if (key === 'app' && app !== undefined) {
+        this.bytes(app);
+        continue;
+      }
       const v = fields[key];
       if (v === undefined) continue;
       if (key === 'app' && this.appField(v)) continue;
@@ -164,32 +192,24 @@ export class FlowJsonEncoder {
     }
   }
 
-  /**
-   * The classifier's `app` field: a handful of distinct values over a whole capture, so their
-   * bytes are kept, by value. Only the contract's exact shape (its keys in its order, string
-   * values) is cached; anything else (a plugin's own keys) goes through JSON.stringify.
-   */
+  /** The classifier's `app` field: a handful of distinct values over a capture, their bytes kept by value. */
   private appField(v: unknown): boolean {
-    if (typeof v !== 'object' || v === null) return false;
-    const app = v as Record<string, unknown>;
-    let i = 0;
-    for (const k in app) {
-      if (i === 3 && k === 'confidence') i = 4; // no category
-      if (k !== APP_KEYS[i] || typeof app[k] !== 'string') return false;
-      i++;
-    }
-    if (i !== 5) return false;
-    const key = `${app.protocol}\u0000${app.master}\u0000${app.app}\u0000${app.category ?? ''}\u0000${app.confidence}`;
+    const key = appKey(v);
+    if (key === undefined) return false;
     let bytes = this.appBytes.get(key);
     if (bytes === undefined) {
-      bytes = bytesOf(`,"app":${JSON.stringify(v)}`);
+      bytes = appFieldBytes(JSON.stringify(v));
       if (this.appBytes.size >= 4096) this.appBytes.clear();
       this.appBytes.set(key, bytes);
     }
-    while (this.buf.length - this.pos < bytes.length + 4096) this.grow();
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    this.bytes(bytes);
     return true;
+  }
+
+  private bytes(b: Uint8Array): void {
+    while (this.buf.length - this.pos < b.length + 4096) this.grow();
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
 
   /** Takes the bytes written so far (a view, valid until the next `encode`) and starts over. */

@@ -4,9 +4,12 @@ import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import type { RecordFields } from '../engine/consumer.js';
 import type { EndReason } from '../flow/flow-tracker.js';
+import { appKey } from './flow-json-encoder.js';
 
 /** Flows per batch handed to the worker. */
 const BATCH_FLOWS = 2048;
+/** Distinct `app` values sent by number (far more than any capture has: protocols × confidences). */
+const MAX_APP_VALUES = 1 << 16;
 /** Batch slots shared with the worker: the packet path waits when all are queued. */
 const SLOTS = 8;
 
@@ -29,6 +32,12 @@ export class NdjsonSink {
   private slot = 0;
   /** Consumer fields of the batch being filled: [row in batch, fields]. */
   private fields: Array<[number, RecordFields]> = [];
+  /** Per row of the batch: the number of its `app` value (-1: none, or sent in `fields`). */
+  private appOf = new Int32Array(BATCH_FLOWS);
+  /** `app` values by key (see `appKey`): each goes to the worker once, as JSON text, then by number. */
+  private readonly appIds = new Map<string, number>();
+  /** JSON of the `app` values numbered in this batch, in number order. */
+  private newApps: string[] = [];
   /** Event lines of the batch: [row they precede, JSON text]. */
   private events: Array<[number, string]> = [];
   private count = 0;
@@ -56,19 +65,44 @@ export class NdjsonSink {
 
   private add(t: FlowTable, f: number, reason: EndReason, fields: RecordFields): void {
     snapshotFlow(t, f, reason, this.rows, (this.slot * BATCH_FLOWS + this.count) * SNAPSHOT_FIELDS);
-    // Consumer fields are few and small: they travel with the batch, structured-cloned.
-    for (const _ in fields) {
-      this.fields.push([this.count, fields]);
-      break;
+    // The classifier's `app` (on every flow, a few distinct values) travels as a number; the
+    // other consumer fields are few and small: they travel with the batch, structured-cloned.
+    const app = fields.app === undefined ? -1 : this.appId(fields.app);
+    this.appOf[this.count] = app;
+    let rest: RecordFields | undefined;
+    for (const key in fields) {
+      if (app < 0) {
+        rest = fields;
+        break;
+      }
+      if (key !== 'app') (rest ??= {})[key as keyof RecordFields] = fields[key as keyof RecordFields];
     }
+    if (rest !== undefined) this.fields.push([this.count, rest]);
     this.flows++;
     if (++this.count === BATCH_FLOWS) this.send();
+  }
+
+  /** The number of an `app` value, -1 when it has not the contract's shape (or too many values were seen). */
+  private appId(app: unknown): number {
+    const key = appKey(app);
+    if (key === undefined) return -1;
+    let id = this.appIds.get(key);
+    if (id === undefined) {
+      if (this.appIds.size >= MAX_APP_VALUES) return -1;
+      id = this.appIds.size;
+      this.appIds.set(key, id);
+      this.newApps.push(JSON.stringify(app));
+    }
+    return id;
   }
 
   private send(): void {
     if (this.count === 0 && this.events.length === 0) return;
     Atomics.add(this.inFlight, 0, 1);
-    this.worker.postMessage({ slot: this.slot, count: this.count, fields: this.fields, events: this.events });
+    const appOf = this.appOf;
+    this.worker.postMessage({ slot: this.slot, count: this.count, fields: this.fields, events: this.events, apps: this.newApps, appOf }, [appOf.buffer]);
+    this.appOf = new Int32Array(BATCH_FLOWS);
+    this.newApps = [];
     this.fields = [];
     this.events = [];
     this.slot = (this.slot + 1) % SLOTS;

@@ -7,7 +7,7 @@ import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RecordFields } from '../engine/consumer.js';
 import { SNAPSHOT_FIELDS } from '../flow/flow-snapshot.js';
-import { FlowJsonEncoder } from './flow-json-encoder.js';
+import { appFieldBytes, FlowJsonEncoder } from './flow-json-encoder.js';
 
 interface Init {
   fd: number;
@@ -41,12 +41,27 @@ function writeAll(buf: Uint8Array, length: number): void {
   }
 }
 
-port.on('message', (msg: { slot: number; count: number; fields: Array<[number, RecordFields]>; events: Array<[number, string]> } | 'end') => {
+/** Encoded `app` values by number, as the main thread numbered them. */
+const apps: Uint8Array[] = [];
+
+interface Batch {
+  slot: number;
+  count: number;
+  fields: Array<[number, RecordFields]>;
+  events: Array<[number, string]>;
+  /** JSON of the `app` values numbered in this batch (the next numbers, in order). */
+  apps: string[];
+  /** Per row: its `app` value's number, -1 for none (or in `fields`). */
+  appOf: Int32Array;
+}
+
+port.on('message', (msg: Batch | 'end') => {
   if (msg === 'end') {
     port.postMessage({ done: true });
     return;
   }
   try {
+    for (const json of msg.apps) apps.push(appFieldBytes(json));
     if (!failed) {
       const base = msg.slot * slotFlows;
       let next = 0;
@@ -59,7 +74,8 @@ port.on('message', (msg: { slot: number; count: number; fields: Array<[number, R
           fields = extra[1];
           next++;
         }
-        encoder.encode(rows, (base + i) * SNAPSHOT_FIELDS, fields);
+        const app = msg.appOf[i]!;
+        encoder.encode(rows, (base + i) * SNAPSHOT_FIELDS, fields, app < 0 ? undefined : apps[app]);
       }
       // Events of flows not yet ended when the batch was sent (at the end of input).
       for (; nextEvent < msg.events.length; nextEvent++) encoder.text(msg.events[nextEvent]![1]);
