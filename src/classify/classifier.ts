@@ -227,11 +227,12 @@ const WORD_MASK = (1 << WORD_BITS) - 1;
 /** First-payload lengths told apart by the `minLength` table (longer ones share the last entry). */
 const SHORT_PAYLOAD = 64;
 
-/** Set bits of a 32-bit word. */
+/** Set bits of a 32-bit word (SWAR: constant time). */
 function bitCount(v: number): number {
-  let n = 0;
-  for (let x = v; x !== 0; x &= x - 1) n++;
-  return n;
+  let x = v - ((v >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
 }
 
 /**
@@ -573,7 +574,8 @@ export class Classifier {
     let master = st.verdict ?? masterFromFields(fields, st) ?? BY_IP_PROTOCOL.get(st.transport);
     let app: string | undefined;
     let confidence: AppField['confidence'];
-    const portGuess = c.byPort(st.transport, st.serverPort) ?? c.byPort(st.transport, st.clientPort);
+    // Only a flow no dissector or parser named falls back on its port (looked up only then).
+    const portGuess = master === undefined ? (c.byPort(st.transport, st.serverPort) ?? c.byPort(st.transport, st.clientPort)) : undefined;
     if (master !== undefined) {
       confidence = 'dpi';
       if (master === 'TLS') master = TLS_BY_PORT.get(st.serverPort) ?? master;
