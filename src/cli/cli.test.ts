@@ -202,3 +202,19 @@ test("--ja4 ndpi writes JA4 as ndpiReader does (nDPI's expected results); the de
   assert.ok(specDiffers > 0, 'the specification form differs on these captures');
   assert.equal(sonda(['flows', '--read', SAMPLE, '--ja4', 'ja5']).code, 2);
 });
+
+test('cli: a missing or unreadable capture ends the run with an error, whatever the output (no writer thread left behind)', () => {
+  const notCapture = join(tmp, 'not-a-capture.pcap');
+  writeFileSync(notCapture, 'hello, not a capture file at all');
+  for (const args of [
+    ['flows', '--json', '--read', join(tmp, 'missing.pcap')],
+    ['flows', '--json', '--workers', '2', '--read', join(tmp, 'missing.pcap')],
+    ['flows', '--read', join(tmp, 'missing.pcap')],
+    ['flows', '--json', '--read', notCapture],
+  ]) {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.signal, null, `${args.join(' ')}: killed after 20 s (hung)`);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /^sonda: /, args.join(' '));
+  }
+});

@@ -288,12 +288,18 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo, filter: string[] =
     io.stderr(`sonda: warning: ${opts.read === '-' ? 'standard input' : (opts.read ?? opts.interface)}: ${w.message} (at byte ${w.offset}); flows up to there are reported\n`);
   };
   let live: LiveCaptureResult | undefined;
-  if (opts.interface !== undefined) live = await captureLive(opts, filter, engine, io, onWarning);
-  else if (opts.read !== undefined) {
-    await readCapture(opts.read, par ?? engine, {
-      onWarning,
-      onProgress: progress ? (done) => progress?.update(done) : undefined,
-    });
+  try {
+    if (opts.interface !== undefined) live = await captureLive(opts, filter, engine, io, onWarning);
+    else if (opts.read !== undefined) {
+      await readCapture(opts.read, par ?? engine, {
+        onWarning,
+        onProgress: progress ? (done) => progress?.update(done) : undefined,
+      });
+    }
+  } catch (e) {
+    // The writer thread would keep the process alive past the error message.
+    await sink?.abort();
+    throw e;
   }
   progress?.clear();
   engine.finish();

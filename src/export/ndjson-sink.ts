@@ -33,7 +33,7 @@ export class NdjsonSink {
   /** Consumer fields of the batch being filled: [row in batch, fields]. */
   private fields: Array<[number, RecordFields]> = [];
   /** Per row of the batch: the number of its `app` value (-1: none, or sent in `fields`). */
-  private appOf = new Int32Array(BATCH_FLOWS);
+  private readonly appOf = new Int32Array(BATCH_FLOWS);
   /** `app` values by key (see `appKey`): each goes to the worker once, as JSON text, then by number. */
   private readonly appIds = new Map<string, number>();
   /** JSON of the `app` values numbered in this batch, in number order. */
@@ -99,9 +99,8 @@ export class NdjsonSink {
   private send(): void {
     if (this.count === 0 && this.events.length === 0) return;
     Atomics.add(this.inFlight, 0, 1);
-    const appOf = this.appOf;
-    this.worker.postMessage({ slot: this.slot, count: this.count, fields: this.fields, events: this.events, apps: this.newApps, appOf }, [appOf.buffer]);
-    this.appOf = new Int32Array(BATCH_FLOWS);
+    // Copied, not transferred: a detached buffer would slow every typed-array access (see above).
+    this.worker.postMessage({ slot: this.slot, count: this.count, fields: this.fields, events: this.events, apps: this.newApps, appOf: this.appOf.subarray(0, this.count) });
     this.newApps = [];
     this.fields = [];
     this.events = [];
@@ -109,6 +108,11 @@ export class NdjsonSink {
     this.count = 0;
     // The next slot is free once fewer than SLOTS batches are queued (the worker goes in order).
     for (let n = Atomics.load(this.inFlight, 0); n >= SLOTS; n = Atomics.load(this.inFlight, 0)) Atomics.wait(this.inFlight, 0, n, 50);
+  }
+
+  /** Stops the worker at once, dropping what it has not written (the run failed). */
+  async abort(): Promise<void> {
+    await this.worker.terminate();
   }
 
   /**
