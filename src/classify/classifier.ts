@@ -215,17 +215,17 @@ class PayloadView implements Payload {
 }
 
 const NO_WORDS: number[] = [];
-
-function addStreamBytes(st: ClassifyFlow, dir: Dir, n: number): void {
-  if (dir === 0) st.streamBytes0 += n;
-  else st.streamBytes1 += n;
-}
 const NO_INDICES: readonly number[] = [];
 /** Bits used in each word of `ClassifyFlow.rejected` (small integers stay unboxed). */
 const WORD_BITS = 30;
 const WORD_MASK = (1 << WORD_BITS) - 1;
 /** First-payload lengths told apart by the `minLength` table (longer ones share the last entry). */
 const SHORT_PAYLOAD = 64;
+
+function addStreamBytes(st: ClassifyFlow, dir: Dir, n: number): void {
+  if (dir === 0) st.streamBytes0 += n;
+  else st.streamBytes1 += n;
+}
 
 /** Set bits of a 32-bit word (SWAR: constant time). */
 function bitCount(v: number): number {

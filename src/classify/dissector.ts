@@ -1,9 +1,9 @@
 /**
  * The shape of a payload dissector: a small function that looks at the first payloads of a
  * flow and says whether the flow speaks its protocol. The classifier runs every dissector that
- * fits the flow's transport over the first packets of each direction, until one claims the
- * flow, all have given up, or the flow's packet budget is spent (then DPI stops and the flow
- * costs nothing more).
+ * fits the flow's transport (and whose `first` declaration the flow's first payload meets)
+ * over the first packets of each direction, until one claims the flow, all have given up, or
+ * the flow's packet budget is spent (then DPI stops and the flow costs nothing more).
  *
  * Dissectors are hostile-input code: they read only within `[off, end)`, never throw on any
  * bytes, and keep no view of `b` past the call.
@@ -108,7 +108,7 @@ export interface Dissector<S = unknown> {
    * (whichever direction it comes from: `index` 0, `streamOffset` 0, fresh state). The classifier
    * checks it with one table lookup for all dissectors; one whose test fails is never called on
    * the flow. Leave it out when the first payload alone cannot rule the protocol out.
-   * `test/first-payload` checks every declaration against the dissector's own verdicts.
+   * `dissectors/first-payload.test.ts` checks every built-in declaration against the dissector's own verdicts.
    */
   first?: FirstPayload;
   /** Per-flow state, made when the dissector is first tried on a flow. */
