@@ -120,7 +120,6 @@ class ClassifyFlow implements FlowInfo {
   states: unknown[] | null = null;
   verdict: string | undefined;
   dpiHost: string | undefined;
-  ipApp: string | undefined;
   cachedName: string | undefined;
   /** A DNS flow whose answers feed the cache. */
   readonly learnDns: boolean;
@@ -131,7 +130,7 @@ class ClassifyFlow implements FlowInfo {
   /** Payloads of a STUN flow looked at for DTLS after the verdict. */
   stunChecks = 0;
 
-  constructor(s: FlowStart, ipApp: string | undefined, cachedName: string | undefined) {
+  constructor(s: FlowStart, cachedName: string | undefined) {
     this.transport = s.protocol;
     this.ipVersion = s.ipVersion;
     this.clientPort = s.clientPort;
@@ -151,7 +150,6 @@ class ClassifyFlow implements FlowInfo {
     }
     this.verdict = undefined;
     this.dpiHost = undefined;
-    this.ipApp = ipApp;
     this.cachedName = cachedName;
     this.learnDns = s.protocol === 17 && (DNS_LEARN_PORTS.has(s.serverPort) || DNS_LEARN_PORTS.has(s.clientPort));
   }
@@ -255,7 +253,8 @@ class DissectorSet {
   /** Per first-payload length below SHORT_PAYLOAD (the last entry: that length or more): the same. */
   readonly byShortLength: number[][] = [];
 
-  constructor(list: readonly Dissector[]) {
+  /** @param transport - the transport of the flows it serves (`first` declarations for the other one are left out) */
+  constructor(list: readonly Dissector[], transport?: 'tcp' | 'udp') {
     this.list = list;
     this.stateSlot = new Int16Array(list.length).fill(-1);
     let stateful = 0;
@@ -274,15 +273,17 @@ class DissectorSet {
     for (let v = 0; v < 256; v++) this.byFirstByte.push(new Array<number>(this.words).fill(0));
     for (let n = 0; n <= SHORT_PAYLOAD; n++) this.byShortLength.push(new Array<number>(this.words).fill(0));
     list.forEach((d, i) => {
+      const first = d.first;
+      if (first === undefined || (first.transport !== undefined && first.transport !== transport)) return;
       const w = (i / WORD_BITS) | 0;
       const bit = 1 << i % WORD_BITS;
-      const bytes = d.first?.bytes;
+      const bytes = first.bytes;
       if (bytes !== undefined) {
         const allowed = new Set(bytes);
         for (let v = 0; v < 256; v++) if (!allowed.has(v)) this.byFirstByte[v]![w]! |= bit;
       }
       // A first payload of SHORT_PAYLOAD bytes or more may still be short of a larger minimum: not ruled out here.
-      const min = d.first?.minLength ?? 0;
+      const min = first.minLength ?? 0;
       for (let n = 0; n < Math.min(min, SHORT_PAYLOAD); n++) this.byShortLength[n]![w]! |= bit;
     });
     this.wordMasks = Array.from({ length: this.words }, (_, w) => (w + 1) * WORD_BITS <= list.length ? WORD_MASK : (1 << (list.length - w * WORD_BITS)) - 1);
@@ -401,8 +402,8 @@ export class Classifier {
 
   constructor(opts: ClassifierOptions) {
     this.catalog = opts.catalog;
-    this.tcp = new DissectorSet(opts.dissectors.filter((d) => d.transport !== 'udp'));
-    this.udp = new DissectorSet(opts.dissectors.filter((d) => d.transport !== 'tcp'));
+    this.tcp = new DissectorSet(opts.dissectors.filter((d) => d.transport !== 'udp'), 'tcp');
+    this.udp = new DissectorSet(opts.dissectors.filter((d) => d.transport !== 'tcp'), 'udp');
     this.dissected = new Set(opts.dissectors.map((d) => d.name));
     this.budget = opts.packetBudget ?? 12;
     this.risks = opts.risks ?? true;
@@ -423,10 +424,8 @@ export class Classifier {
   };
 
   private open(s: FlowStart): ClassifyFlow {
-    const c = this.catalog;
-    const ipApp = c.byAddress(s.ipVersion, s.serverAddress) ?? c.byAddress(s.ipVersion, s.clientAddress);
     const cached = this.cache.size === 0 ? undefined : (this.cache.lookup(s.ipVersion, s.serverAddress) ?? this.cache.lookup(s.ipVersion, s.clientAddress));
-    const st = new ClassifyFlow(s, ipApp, cached);
+    const st = new ClassifyFlow(s, cached);
     // Announced by a control flow (FTP PORT/PASV, SDP media): named by the announcement.
     if (s.expected !== undefined) st.verdict = s.expected.name;
     return st;
@@ -601,18 +600,22 @@ export class Classifier {
         const cert = certificateName(fields);
         if (cert !== undefined) app = c.byHost(cert);
       }
-    } else if (st.ipApp !== undefined && (portGuess === undefined || this.portExcluded(st, portGuess))) {
-      master = st.ipApp;
-      confidence = 'ip';
-    } else if (portGuess !== undefined) {
-      // nDPI's give-up order: the port's protocol, unless its dissector ruled the flow out,
-      // comes before the address (TLS on 443 to a Google address stays "TLS").
-      master = portGuess;
-      confidence = 'port';
-    } else if (st.cachedName !== undefined && c.byHost(st.cachedName) !== undefined) {
-      master = c.byHost(st.cachedName)!;
-      confidence = 'cache';
-    } else confidence = 'unknown';
+    } else {
+      // Network rules are static: looked up only for the flows that get this far.
+      const ipApp = c.byAddress(st.ipVersion, st.serverAddress) ?? c.byAddress(st.ipVersion, st.clientAddress);
+      if (ipApp !== undefined && (portGuess === undefined || this.portExcluded(st, portGuess))) {
+        master = ipApp;
+        confidence = 'ip';
+      } else if (portGuess !== undefined) {
+        // nDPI's give-up order: the port's protocol, unless its dissector ruled the flow out,
+        // comes before the address (TLS on 443 to a Google address stays "TLS").
+        master = portGuess;
+        confidence = 'port';
+      } else if (st.cachedName !== undefined && c.byHost(st.cachedName) !== undefined) {
+        master = c.byHost(st.cachedName)!;
+        confidence = 'cache';
+      } else confidence = 'unknown';
+    }
     let out: AppField;
     if (master === undefined) out = { protocol: 'Unknown', master: 'Unknown', app: 'Unknown', confidence };
     else {

@@ -122,6 +122,11 @@ export interface FirstPayload {
   readonly bytes?: readonly number[];
   /** Shorter first payloads are rejected. */
   readonly minLength?: number;
+  /**
+   * Only flows of this transport are held to it: a dissector for both that waits for more on
+   * TCP but decides a datagram at once declares for UDP alone.
+   */
+  readonly transport?: 'tcp' | 'udp';
 }
 
 /**

@@ -5,7 +5,7 @@
  * message size in the sender's byte order. Multicast (MIOP) packets start with `MIOP` and
  * version 1.0.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, startsWith, u32, u32le } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, startsWith, u32, u32le } from '../dissector.js';
 
 /** True when `b[off, end)` starts with a GIOP header whose size fits (or starts) the payload. */
 export function isGiop(b: Uint8Array, off: number, end: number): boolean {
@@ -23,6 +23,8 @@ export const isMiop = (b: Uint8Array, off: number, end: number): boolean => end 
 export const corba: Dissector = {
   name: 'Corba',
   transport: 'both',
+  // Over UDP a datagram decides at once: a GIOP or MIOP header.
+  first: { transport: 'udp', bytes: byteSet('GM'), minLength: 12 },
   inspect(p) {
     const { b, off, end } = p;
     if (p.streamOffset === 0 && (isGiop(b, off, end) || isMiop(b, off, end))) return MATCH;

@@ -5,7 +5,7 @@
  * than the header, an auth length that fits in it. Connectionless PDUs (UDP) have version 4 and
  * an 80-byte header.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, u16, u16le } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, u16, u16le } from '../dissector.js';
 
 /** True when `b[off, end)` starts with a connection-oriented DCE/RPC PDU header. */
 export function isDcerpcCo(b: Uint8Array, off: number, end: number): boolean {
@@ -34,6 +34,8 @@ export function isDcerpcCl(b: Uint8Array, off: number, end: number): boolean {
 export const dcerpc: Dissector = {
   name: 'DCERPC',
   transport: 'both',
+  // Over UDP a datagram decides at once: a connectionless header (version 4, 80 bytes).
+  first: { transport: 'udp', bytes: byteSet(4), minLength: 80 },
   inspect(p) {
     const udp = p.flow.transport === 17;
     if (p.streamOffset === 0 && (udp ? isDcerpcCl(p.b, p.off, p.end) : isDcerpcCo(p.b, p.off, p.end))) return MATCH;

@@ -4,7 +4,7 @@
  * UnRegisterSession, SendRRData, SendUnitData, IndicateStatus, Cancel), the length of the data
  * after the header, session handle, status, sender context (8 bytes) and options (always 0).
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, u16le, u32le } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, u16le, u32le } from '../dissector.js';
 
 const HEADER = 24;
 const COMMANDS = new Set([0x0004, 0x0063, 0x0064, 0x0065, 0x0066, 0x006f, 0x0070, 0x0072, 0x0073]);
@@ -29,6 +29,8 @@ export function isEnipHeader(b: Uint8Array, off: number, end: number, datagram: 
 export const ethernetIp: Dissector = {
   name: 'EthernetIP',
   transport: 'both',
+  // Over UDP a datagram decides at once: a known command's low byte, a full header.
+  first: { transport: 'udp', bytes: byteSet(...[...COMMANDS].map((c) => c & 0xff)), minLength: HEADER },
   inspect(p) {
     const udp = p.flow.transport === 17;
     if (p.streamOffset === 0 && isEnipHeader(p.b, p.off, p.end, udp)) return MATCH;

@@ -86,6 +86,9 @@ function firstVerdict(d: Dissector, flow: FlowInfo, dir: Dir, bytes: Uint8Array)
   return d.inspect(p, d.state?.());
 }
 
+/** Whether the declaration holds the flow to anything (it may be for one transport). */
+const bound = (d: Dissector, flow: FlowInfo): boolean => d.first!.transport === undefined || (d.first!.transport === 'tcp') === (flow.transport === 6);
+
 function passes(d: Dissector, bytes: Uint8Array): boolean {
   const f = d.first!;
   if (f.minLength !== undefined && bytes.length < f.minLength) return false;
@@ -111,7 +114,7 @@ test('every `first` declaration holds: a first payload that fails it is rejected
   for (const d of declared) {
     const kept: FirstPayloadSample[] = [];
     for (const s of samples) {
-      if (!fits(d, s.flow)) continue;
+      if (!fits(d, s.flow) || !bound(d, s.flow)) continue;
       const v = firstVerdict(d, s.flow, s.dir, s.bytes);
       if (!passes(d, s.bytes)) {
         if (v !== REJECT) broken.push(`${d.name}: ${v === MATCH ? 'MATCH' : String(v)} on ${s.where} dir ${s.dir} ${hex(s.bytes)}`);
@@ -173,4 +176,33 @@ test('the classifier never calls a dissector on a flow whose first payload fails
   assert.equal(names[2], 'Probe');
   assert.notEqual(names[0], 'Probe');
   assert.notEqual(names[1], 'Probe');
+});
+
+test('a `first` declared for one transport leaves the other transport\'s flows alone', () => {
+  const seen: number[] = [];
+  const probe: Dissector = {
+    name: 'Probe',
+    transport: 'both',
+    first: { transport: 'udp', bytes: [0x42] },
+    inspect: (p) => {
+      seen.push(p.flow.transport);
+      return REJECT;
+    },
+  };
+  const c = new Classifier({ catalog: loadCatalog(), dissectors: [probe], risks: false }).consumer;
+  for (const protocol of [6, 17]) {
+    const st = c.open({
+      protocol,
+      ipVersion: 4,
+      clientAddress: Uint32Array.of(0x0a000001, 0, 0, 0),
+      serverAddress: Uint32Array.of(0x0a000002, 0, 0, 0),
+      clientPort: 40000,
+      serverPort: 7001,
+      tsUs: 0,
+    } as never)!;
+    const b = Uint8Array.of(0x41, 1, 2, 3);
+    if (protocol === 6) c.stream?.(st, 0, b, 0, b.length, 0);
+    else c.datagram?.(st, 0, b, 0, b.length, 0);
+  }
+  assert.deepEqual(seen, [6], 'tried on the TCP flow only');
 });

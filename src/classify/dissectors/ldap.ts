@@ -4,7 +4,7 @@
  * modify, add, delete, compare, extended … requests and responses) whose length fits the message.
  * A BindRequest carries version 2 or 3.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT } from '../dissector.js';
 
 /** Application tags of LDAP operations (constructed 0x60.., primitive 0x42 unbind / 0x4a delete). */
 const OPS = new Set([0x60, 0x61, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x73, 0x77, 0x78, 0x79, 0x42, 0x4a, 0x50]);
@@ -47,6 +47,8 @@ export function isLdapMessage(b: Uint8Array, off: number, end: number, datagram:
 export const ldap: Dissector = {
   name: 'LDAP',
   transport: 'both',
+  // Over UDP a datagram decides at once: a BER SEQUENCE.
+  first: { transport: 'udp', bytes: byteSet(0x30), minLength: 7 },
   inspect(p) {
     const udp = p.flow.transport === 17;
     if (p.streamOffset === 0 && isLdapMessage(p.b, p.off, p.end, udp)) return MATCH;

@@ -4,7 +4,7 @@
  * id and label space), then messages — a U bit and 15-bit type (0x0001 notification, 0x01xx hello,
  * 0x02xx initialization/keepalive, 0x03xx address, 0x04xx label …), a length and a message id.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, u16 } from '../dissector.js';
 
 const HEADER = 10;
 
@@ -26,6 +26,8 @@ export function isLdpPdu(b: Uint8Array, off: number, end: number, datagram: bool
 export const ldp: Dissector = {
   name: 'LDP',
   transport: 'both',
+  // Over UDP a datagram decides at once: version 1 (big-endian) and a message header.
+  first: { transport: 'udp', bytes: byteSet(0), minLength: HEADER + 8 },
   inspect(p) {
     const udp = p.flow.transport === 17;
     if (p.streamOffset === 0 && isLdpPdu(p.b, p.off, p.end, udp)) return MATCH;

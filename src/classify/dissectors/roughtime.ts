@@ -55,6 +55,8 @@ export function isRoughtime(b: Uint8Array, off: number, end: number): boolean {
 export const roughtime: Dissector = {
   name: 'Roughtime',
   transport: 'both',
+  // Over UDP a datagram decides at once; its first word is a tag count (any first byte).
+  first: { transport: 'udp', minLength: 8 },
   inspect(p) {
     if (p.streamOffset === 0 && isRoughtime(p.b, p.off, p.end)) return MATCH;
     return p.flow.transport === 17 || p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;
