@@ -162,6 +162,17 @@ class ClassifyFlow implements FlowInfo {
     return this.addressViews;
   }
 
+  /** Copies the client's (0) or server's (1) address words into `into` (no array per flow). */
+  addressInto(side: 0 | 1, into: Uint32Array): Uint32Array {
+    const w = this.words6;
+    if (w !== null) for (let i = 0; i < 4; i++) into[i] = w[side * 4 + i]!;
+    else {
+      into.fill(0);
+      into[0] = (side === 0 ? this.client4 : this.server4) >>> 0;
+    }
+    return into;
+  }
+
   get clientAddress(): Uint32Array {
     return this.views()[0];
   }
@@ -602,7 +613,7 @@ export class Classifier {
       }
     } else {
       // Network rules are static: looked up only for the flows that get this far.
-      const ipApp = c.byAddress(st.ipVersion, st.serverAddress) ?? c.byAddress(st.ipVersion, st.clientAddress);
+      const ipApp = c.byAddress(st.ipVersion, st.addressInto(1, this.scratch)) ?? c.byAddress(st.ipVersion, st.addressInto(0, this.scratch));
       if (ipApp !== undefined && (portGuess === undefined || this.portExcluded(st, portGuess))) {
         master = ipApp;
         confidence = 'ip';

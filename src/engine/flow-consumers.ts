@@ -13,9 +13,11 @@ export const BIT_FEED = 0x40; // some consumer still wants the flow's packets
 
 /** Per-flow bookkeeping, only for flows some consumer follows. */
 interface Follow {
-  /** State per consumer (undefined: not following), same order as the consumer list. */
-  readonly states: unknown[];
-  /** Consumers still fed. */
+  /**
+   * Where the flow's consumer states start in `FlowConsumers.states` (one entry per consumer,
+   * undefined: not following): one shared array by flow slot, no array per flow.
+   */
+  readonly base: number;
   /** Consumers still fed: bit i for consumer i < 31 (no array per flow), `activeHigh` beyond. */
   activeLow: number;
   activeHigh: boolean[] | null;
@@ -128,6 +130,8 @@ export class FlowConsumers {
   };
   /** By flow slot (slots are dense, from 0 up): an array, not a Map, on the per-packet path. */
   private readonly follows: (Follow | undefined)[] = [];
+  /** Consumer states of all followed flows: flow slot × consumer count + consumer index. */
+  private readonly states: unknown[] = [];
   /** Flows announced by flows (FTP PORT/PASV, SDP media). */
   readonly expectations = new ExpectationTable();
   /** Set by the engine when someone wants transactions as they happen. */
@@ -235,18 +239,8 @@ export class FlowConsumers {
         continue;
       }
       if (state === undefined) continue;
-      follow ??= {
-        states: new Array(this.consumers.length),
-        activeLow: 0,
-        activeHigh: this.consumers.length > 31 ? new Array(this.consumers.length - 31).fill(false) : null,
-        activeCount: 0,
-        streams: null,
-        wantsStreams: false,
-        syn0: -1,
-        syn1: -1,
-        expected: start.expected,
-      };
-      follow.states[i] = state;
+      follow ??= this.newFollow(f, start.expected);
+      this.states[follow.base + i] = state;
       // A consumer that decided all at `open` (process attribution, rules) is closed later but never fed.
       let done = false;
       try {
@@ -313,10 +307,13 @@ export class FlowConsumers {
       follow.streams[1].finish();
     }
     const fields: RecordFields = {};
+    const states = this.states;
     if (events !== undefined && follow.expected !== undefined) events.push({ type: 'flow_link', protocol: follow.expected.name, parent_flow_id: follow.expected.parentFlowId });
     for (let i = 0; i < this.consumers.length; i++) {
-      const state = follow.states[i];
+      const state = states[follow.base + i];
       if (state === undefined) continue;
+      // The slot is the next flow's: let go of this one's state.
+      states[follow.base + i] = undefined;
       const c = this.consumers[i]!;
       try {
         c.close?.(state, fields);
@@ -338,6 +335,26 @@ export class FlowConsumers {
     return fields;
   }
 
+  private newFollow(f: number, expected: ExpectedFlow | undefined): Follow {
+    const n = this.consumers.length;
+    const base = f * n;
+    const states = this.states;
+    while (states.length < base + n) states.push(undefined);
+    // A flow the engine dropped without a close may have left states behind.
+    for (let i = 0; i < n; i++) states[base + i] = undefined;
+    return {
+      base,
+      activeLow: 0,
+      activeHigh: n > 31 ? new Array(n - 31).fill(false) : null,
+      activeCount: 0,
+      streams: null,
+      wantsStreams: false,
+      syn0: -1,
+      syn1: -1,
+      expected,
+    };
+  }
+
   private newStream(follow: Follow, dir: Dir): TcpStream {
     return new TcpStream(new DirectionSink(this, follow, dir), this.stats.reassembly, this.limits, this.weirdByName);
   }
@@ -351,7 +368,7 @@ export class FlowConsumers {
     for (let i = 0; i < this.consumers.length; i++) {
       if (!isActive(follow, i)) continue;
       const c = this.consumers[i]!;
-      const state = follow.states[i];
+      const state = this.states[follow.base + i];
       try {
         if (kind === Delivery.Stream) c.stream?.(state, dir, b, off, end, tsUs);
         else if (kind === Delivery.Datagram) c.datagram?.(state, dir, b, off, end, tsUs);
@@ -370,7 +387,7 @@ export class FlowConsumers {
       if (!isActive(follow, i)) continue;
       const c = this.consumers[i]!;
       if (c.packet === undefined) continue;
-      const state = follow.states[i];
+      const state = this.states[follow.base + i];
       try {
         c.packet(state, dir, d, tsUs);
         if (c.done?.(state)) this.retire(follow, i);
