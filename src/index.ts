@@ -29,7 +29,7 @@ export { SondaError, type SondaErrorCode } from './errors.js';
 export type { EventListener, EventRecord, MessageListener } from './engine/engine.js';
 export { addressText, type EventFields, type Expectation, type ExpectedFlow } from './engine/consumer.js';
 export * from './plugins/index.js';
-export { classifierConsumer, createClassifier, DISSECTORS, type AppField, Catalog, loadCatalog, parseProtocolFile, type Dissector, type Payload, type Verdict, CONTINUE, REJECT, MATCH } from './classify/index.js';
+export { classifierConsumer, createClassifier, DISSECTORS, type AppField, Catalog, loadCatalog, parseProtocolFile, type Dissector, type FirstPayload, byteSet, type Payload, type Verdict, CONTINUE, REJECT, MATCH } from './classify/index.js';
 export { compileFilter, FilterSyntaxError, type PacketFilter } from './filter/index.js';
 export { RuleTable, RuleTuple, type Rule, parseRule, parseRules } from './rules/index.js';
 export { ContentMatcher } from './search/content-matcher.js';

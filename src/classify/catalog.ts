@@ -252,9 +252,9 @@ export function builtinEntries(): readonly ProtocolEntry[] {
   return builtin;
 }
 
-/** A catalog of the built-in files plus user files (`--protos`), which win. */
-export function loadCatalog(userFiles: readonly string[] = []): Catalog {
-  const c = new Catalog().add(builtinEntries());
+/** A catalog of the built-in files, then `extra` entries (plugins'), then user files (`--protos`): later ones win. */
+export function loadCatalog(userFiles: readonly string[] = [], extra: readonly ProtocolEntry[] = []): Catalog {
+  const c = new Catalog().add(builtinEntries()).add(extra);
   for (const file of userFiles) {
     let text: string;
     try {

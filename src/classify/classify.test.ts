@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { type CliIo, main } from '../cli/main.js';
 import { flowContractViolations } from '../testing/flow-contract.js';
 import { ethernet, ipv4, udp } from '../testing/packet-builder.js';
 import { pcapFile } from '../testing/pcap-builder.js';
 import { parseAddress } from '../flow/ip-text.js';
+import type { Plugin } from '../plugins/plugin.js';
 import { Catalog, loadCatalog } from './catalog.js';
 import { parseProtocolFile } from './protocol-file.js';
 import { looksLikeDga } from './risks.js';
@@ -186,5 +188,63 @@ test('dissector memory is per classifier: the same capture classified twice in o
     const first = await names();
     assert.deepEqual(await names(), first, c);
     assert.ok(first.some((p) => p.includes('.')), `${c}: some flows named by their call application`);
+  }
+});
+
+test('a plugin adds its own applications: protocol text and a payload dissector, before --protos files', async () => {
+  const plugin = join(tmp, 'acme-plugin.mjs');
+  writeFileSync(
+    plugin,
+    `const MAGIC = 'ACMEv1';
+export default {
+  name: 'acme',
+  protocols: '[NtopSite]\\ncategory = Collaborative\\nhosts = ntop.org\\n\\n[AcmeBeacon]\\ncategory = IoT-Scada\\n',
+  dissectors: [{
+    name: 'AcmeBeacon',
+    transport: 'udp',
+    first: { bytes: [MAGIC.charCodeAt(0)], minLength: MAGIC.length },
+    inspect: (p) => (p.end - p.off >= MAGIC.length && String.fromCharCode(...p.b.subarray(p.off, p.off + MAGIC.length)) === MAGIC ? 1 : -1),
+  }],
+};
+`,
+  );
+  const byHost = await flows(['--read', '../shared/corpus/ndpi/pcap/443-curl.pcap', '--plugin', plugin]);
+  assert.deepEqual(byHost[0]!.app, { protocol: 'TLS.NtopSite', master: 'TLS', app: 'NtopSite', category: 'Collaborative', confidence: 'dpi' });
+  const cap = join(tmp, 'beacon.pcap');
+  const beacon = (sport: number, text: string) =>
+    ethernet({ etherType: 0x0800, payload: ipv4({ src: '10.0.0.5', dst: '10.0.0.9', proto: 17, payload: udp({ src: '10.0.0.5', dst: '10.0.0.9', sport, dport: 40555, payload: new TextEncoder().encode(text) }) }) });
+  writeFileSync(
+    cap,
+    pcapFile([
+      { data: beacon(51000, 'ACMEv1 hello'), tsUs: 1_700_000_000_000_000 },
+      { data: beacon(51001, 'NOT A BEACON'), tsUs: 1_700_000_000_100_000 },
+    ]),
+  );
+  const byPayload = await flows(['--read', cap, '--plugin', plugin]);
+  assert.deepEqual(byPayload[0]!.app, { protocol: 'AcmeBeacon', master: 'AcmeBeacon', app: 'AcmeBeacon', category: 'IoT-Scada', confidence: 'dpi' });
+  assert.equal((byPayload[1]!.app as { protocol: string }).protocol, 'Unknown');
+  // A --protos file comes last and wins over the plugin's entry.
+  const protos = join(tmp, 'beacon-protos.txt');
+  writeFileSync(protos, '[AcmeBeacon]\ncategory = Network\n');
+  const overridden = await flows(['--read', cap, '--plugin', plugin, '--protos', protos]);
+  assert.equal((overridden[0]!.app as { category: string }).category, 'Network');
+  // The test harness gives plugins the same classifier.
+  const { runPlugin } = await import('../plugins/harness.js');
+  const mod = (await import(pathToFileURL(plugin).href)) as { default: Plugin };
+  const run = await runPlugin(mod.default, cap);
+  assert.equal(run.flows[0]!.app?.protocol, 'AcmeBeacon');
+  // A broken protocol text or dissector stops the run with the plugin's name.
+  const bad = join(tmp, 'bad-plugin.mjs');
+  writeFileSync(bad, "export default { name: 'bad', protocols: '[X]\\ncolour = red\\n' };\n");
+  const badDissector = join(tmp, 'bad-dissector.mjs');
+  writeFileSync(badDissector, "export default { name: 'worse', dissectors: [{ name: 'Y' }] };\n");
+  for (const [file, message] of [
+    [bad, /plugin bad:2: unknown key/],
+    [badDissector, /plugin worse: dissectors: each needs/],
+  ] as const) {
+    let err = '';
+    const code = await main(['flows', '--json', '--read', cap, '--plugin', file], { stdout: () => undefined, stderr: (s) => (err += s), stderrIsTty: false });
+    assert.equal(code, 2);
+    assert.match(err, message);
   }
 });

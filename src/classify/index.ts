@@ -8,6 +8,7 @@ import { type Catalog, loadCatalog } from './catalog.js';
 import { Classifier, type ClassifierOptions } from './classifier.js';
 import type { Dissector } from './dissector.js';
 import { CORE_DISSECTORS } from './dissectors/core.js';
+import type { ProtocolEntry } from './protocol-file.js';
 import { GROUP_A } from './dissectors/group-a.js';
 import { GROUP_B } from './dissectors/group-b.js';
 import { GROUP_C } from './dissectors/group-c.js';
@@ -27,6 +28,8 @@ export const DISSECTORS: readonly Dissector[] = [...CORE_DISSECTORS, ...GROUP_A,
 export interface CreateClassifierOptions extends Partial<Omit<ClassifierOptions, 'catalog'>> {
   /** User protocol files (`--protos`), read after the built-in ones. */
   protos?: readonly string[];
+  /** Entries added after the built-in ones and before `protos` files (a plugin's own applications). */
+  entries?: readonly ProtocolEntry[];
   /** A ready catalog (instead of loading one). */
   catalog?: Catalog;
   /** Dissectors added before the built-in ones (a plugin's own protocol). */
@@ -36,7 +39,7 @@ export interface CreateClassifierOptions extends Partial<Omit<ClassifierOptions,
 /** A classifier with the built-in dissectors and protocol files (plus the user's). */
 export function createClassifier(opts: CreateClassifierOptions = {}): Classifier {
   return new Classifier({
-    catalog: opts.catalog ?? loadCatalog(opts.protos),
+    catalog: opts.catalog ?? loadCatalog(opts.protos, opts.entries),
     dissectors: [...(opts.extraDissectors ?? []), ...(opts.dissectors ?? DISSECTORS)],
     packetBudget: opts.packetBudget,
     risks: opts.risks,

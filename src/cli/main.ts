@@ -221,10 +221,11 @@ async function runFlows(opts: FlowsCommandOptions, io: CliIo, filter: string[] =
   }
   // Sockets are this host's only when capturing live; asked first, at the flow's first packet.
   if (opts.interface !== undefined && opts.process) consumers.unshift(processConsumer());
-  // The classifier reads the names the parsers found, so it comes after them.
-  if (opts.classify) consumers.push((await import('../classify/index.js')).classifierConsumer({ protos: opts.protos }));
   const plugins = opts.plugin.length > 0 ? await import('./plugins-run.js') : null;
   const host = plugins ? await plugins.pluginHost(opts.plugin) : null;
+  // The classifier reads the names the parsers found, so it comes after them; plugins may add
+  // their own applications to it.
+  if (opts.classify) consumers.push((await import('../classify/index.js')).classifierConsumer({ protos: opts.protos, ...host?.classifierExtras }));
   if (host) consumers.push(...host.consumers);
   const engine = new Engine({
     flows: { idleTimeout: opts.idleTimeout, activeTimeout: opts.activeTimeout, tcpCloseTimeout: opts.tcpCloseTimeout, maxFlows: opts.maxFlows },

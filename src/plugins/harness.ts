@@ -41,7 +41,7 @@ export async function runPlugin(plugins: Plugin | readonly Plugin[], capture: st
   const host = new PluginHost(list);
   const consumers: Consumer[] = [];
   if ((opts.parsers ?? 'all') !== 'none') consumers.push(...(await import('../protocols/index.js')).selectParsers(opts.parsers ?? 'all'));
-  if (opts.classify !== false) consumers.push((await import('../classify/index.js')).classifierConsumer());
+  if (opts.classify !== false) consumers.push((await import('../classify/index.js')).classifierConsumer(host.classifierExtras));
   consumers.push(...host.consumers);
   const engine = new Engine({ consumers });
   const run: PluginRun = { alerts: [], flows: [], tags: new Map(), stats: {}, events: [] };

@@ -5,6 +5,8 @@
  * exception is counted and reported under the plugin's name, and that plugin stops receiving
  * that flow; the engine and the other plugins go on.
  */
+import type { Dissector } from '../classify/dissector.js';
+import { type ProtocolEntry, parseProtocolFile } from '../classify/protocol-file.js';
 import type { PacketDecoder } from '../decode/decoder.js';
 import type { Consumer, Dir, FlowStart, RecordFields } from '../engine/consumer.js';
 import { addressText } from '../engine/consumer.js';
@@ -224,6 +226,14 @@ export type AlertListener = (alert: AlertRecord) => void;
  * The plugins of one engine. Make one, `attach(engine)` before feeding the engine, and call
  * `finish()` after `engine.finish()`.
  */
+/** A plugin's dissector, if it has the shape the classifier calls (else the plugin is refused). */
+function checkedDissector(p: Plugin, d: Dissector): Dissector {
+  if (d === null || typeof d !== 'object' || typeof d.name !== 'string' || d.name === '' || typeof d.inspect !== 'function' || !['tcp', 'udp', 'both'].includes(d.transport)) {
+    throw new SondaError('SONDA_E_BAD_PLUGIN', `plugin ${p.name}: dissectors: each needs a name, a transport (tcp, udp, both) and inspect()`);
+  }
+  return d;
+}
+
 export class PluginHost {
   readonly rules = new RuleTable();
   readonly runtimes: Runtime[];
@@ -245,6 +255,13 @@ export class PluginHost {
   private liveRecord: ((f: number) => FlowUpdate) | null = null;
   private readonly packetInfo: { -readonly [K in keyof PacketInfo]: PacketInfo[K] } = { dir: 0, ts: 0, length: 0, payload: new Uint8Array(0), tcpFlags: 0, ttl: 0 };
 
+  /**
+   * What the plugins teach the classifier (`Plugin.protocols` and `Plugin.dissectors`), for
+   * `classifierConsumer({ entries, extraDissectors })`: made at once, so a bad protocol text
+   * stops the run before it starts.
+   */
+  readonly classifierExtras: { readonly entries: readonly ProtocolEntry[]; readonly extraDissectors: readonly Dissector[] };
+
   constructor(
     plugins: readonly Plugin[],
     opts: PluginHostOptions = {},
@@ -255,6 +272,10 @@ export class PluginHost {
       if (names.has(p.name)) throw new SondaError('SONDA_E_BAD_PLUGIN', `two plugins are named "${p.name}"`);
       names.add(p.name);
     }
+    this.classifierExtras = {
+      entries: plugins.flatMap((p) => (p.protocols === undefined ? [] : parseProtocolFile(p.protocols, `plugin ${p.name}`))),
+      extraDissectors: plugins.flatMap((p) => (p.dissectors ?? []).map((d) => checkedDissector(p, d))),
+    };
     this.flowIdPrefix = opts.flowIdPrefix ?? '';
     this.runtimes = plugins.map((p, i) => new Runtime(p, this, i));
     this.parts = this.runtimes.map((rt) => this.consumerFor(rt));

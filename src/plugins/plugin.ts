@@ -7,6 +7,7 @@
  * stream data, or parsed messages (an HTTP transaction, a DNS answer …), and flow ends with
  * the flow record. The engine pays for nothing no plugin asked for.
  */
+import type { Dissector } from '../classify/dissector.js';
 import type { EventRecord } from '../engine/engine.js';
 import type { FlowRecord, FlowUpdate } from '../flow/record.js';
 
@@ -204,6 +205,17 @@ export interface Plugin<F = unknown, S = unknown> {
   readonly messages?: readonly string[] | 'all';
   /** Snort-style content rules searched over the selected flows' data (see docs/plugins.md). */
   readonly content?: readonly string[];
+  /**
+   * Applications this plugin teaches the classifier, in Sonda's protocol-file format (as
+   * `--protos` files: `[Name]` blocks with category, hosts, nets, tcp/udp ports). They come after
+   * the built-in ones (and win over them) and before `--protos` files.
+   */
+  readonly protocols?: string;
+  /**
+   * Payload dissectors of the plugin's own protocols, tried before the built-in ones (name each
+   * after a `[Name]` of `protocols` to give it a category). See the `Dissector` interface.
+   */
+  readonly dissectors?: readonly Dissector[];
   /** Per-flow state constructor (default: `undefined`). */
   flowState?(info: FlowInfo): F;
   /** Seconds of packet time between two `onFlowUpdate` calls of one flow (default 60). */

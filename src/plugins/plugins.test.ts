@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type CliIo, main } from '../cli/main.js';
-import { ethernet, ipv4, tcp, text } from '../testing/packet-builder.js';
+import { ethernet, ipv4, tcp, text, udp } from '../testing/packet-builder.js';
 import { pcapFile } from '../testing/pcap-builder.js';
 import { runPlugin } from './harness.js';
 import { loadPlugins } from './load.js';
@@ -37,6 +37,25 @@ async function example(name: string): Promise<Plugin> {
 }
 
 describe('examples on corpus captures', () => {
+  test('acme apps: a web service named by host on a real capture, a beacon by its payload', async () => {
+    const plugin = await example('acme-apps');
+    const web = await runPlugin(plugin, `${NDPI}/443-curl.pcap`);
+    assert.deepEqual(web.flows[0]!.app, { protocol: 'TLS.NtopSite', master: 'TLS', app: 'NtopSite', category: 'Collaborative', confidence: 'dpi' });
+    const beacon = (sport: number, payload: string) =>
+      ethernet({ etherType: 0x0800, payload: ipv4({ src: '10.0.0.5', dst: '10.0.0.9', proto: 17, payload: udp({ src: '10.0.0.5', dst: '10.0.0.9', sport, dport: 40555, payload: text(payload) }) }) });
+    const cap = join(tmp, 'beacons.pcap');
+    writeFileSync(
+      cap,
+      pcapFile([
+        { data: beacon(51000, 'ACMEv1 ping'), tsUs: 1_700_000_000_000_000 },
+        { data: beacon(51001, 'ACMEv2 ping'), tsUs: 1_700_000_000_001_000 },
+        { data: beacon(51002, 'ACME'), tsUs: 1_700_000_000_002_000 },
+      ]),
+    );
+    const names = (await runPlugin(plugin, cap)).flows.map((f) => f.app?.protocol);
+    assert.deepEqual(names, ['AcmeBeacon', 'Unknown', 'Unknown']);
+  });
+
   test('HTTP referer logger: one info alert per request with a Referer', async () => {
     const run = await runPlugin(await example('http-referer-logger'), `${NDPI}/weibo.pcap`);
     assert.equal(run.stats['http-referer-logger']!.errors, 0);
