@@ -228,6 +228,20 @@ export default {
   writeFileSync(protos, '[AcmeBeacon]\ncategory = Network\n');
   const overridden = await flows(['--read', cap, '--plugin', plugin, '--protos', protos]);
   assert.equal((overridden[0]!.app as { category: string }).category, 'Network');
+  // `sonda protocols --plugin` lists them.
+  let listing = '';
+  assert.equal(await main(['protocols', '--json', '--plugin', plugin], { stdout: (t) => (listing += t), stderr: () => undefined, stderrIsTty: false }), 0);
+  const rows = listing
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { name: string; kind: string; detection: string[]; category: string });
+  assert.deepEqual(
+    rows.filter((r) => r.name === 'AcmeBeacon' || r.name === 'NtopSite').map((r) => [r.name, r.kind, r.detection.join(','), r.category]),
+    [
+      ['AcmeBeacon', 'protocol', 'dpi', 'IoT-Scada'],
+      ['NtopSite', 'application', '', 'Collaborative'],
+    ],
+  );
   // The test harness gives plugins the same classifier.
   const { runPlugin } = await import('../plugins/harness.js');
   const mod = (await import(pathToFileURL(plugin).href)) as { default: Plugin };

@@ -129,10 +129,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .command('protocols')
     .description('list the protocols and applications Sonda names, with their categories')
     .option('--protos <file>', 'also list the applications of this protocol file; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--plugin <file>', "also list a plugin's own applications; repeatable", (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--json', 'one JSON object per line')
-    .action(async (opts: { protos: string[]; json?: boolean }) => {
+    .action(async (opts: { protos: string[]; plugin: string[]; json?: boolean }) => {
       const { protocolsListing } = await import('./protocols-command.js');
-      io.stdout(protocolsListing(opts.protos, opts.json === true));
+      const extras = opts.plugin.length > 0 ? (await (await import('./plugins-run.js')).pluginHost(opts.plugin)).classifierExtras : undefined;
+      io.stdout(protocolsListing(opts.protos, opts.json === true, extras));
     });
 
   program

@@ -1,11 +1,16 @@
 /** `sonda protocols`: what the classifier can name, with nDPI's categories. */
 import { loadCatalog } from '../classify/catalog.js';
-import { DISSECTORS } from '../classify/index.js';
+import { DISSECTORS, type Dissector } from '../classify/index.js';
+import type { ProtocolEntry } from '../classify/protocol-file.js';
 
-/** The listing as text (a table, or NDJSON with `json`). */
-export function protocolsListing(protos: readonly string[], json: boolean): string {
-  const catalog = loadCatalog(protos);
-  const dissected = new Set(DISSECTORS.map((d) => d.name));
+/** The listing as text (a table, or NDJSON with `json`), with plugins' applications (`extras`) when given. */
+export function protocolsListing(
+  protos: readonly string[],
+  json: boolean,
+  extras: { readonly entries: readonly ProtocolEntry[]; readonly extraDissectors: readonly Dissector[] } = { entries: [], extraDissectors: [] },
+): string {
+  const catalog = loadCatalog(protos, extras.entries);
+  const dissected = new Set([...DISSECTORS, ...extras.extraDissectors].map((d) => d.name));
   const rows = catalog.list().map((p) => {
     const how: string[] = [];
     if (dissected.has(p.name) || p.master) how.push('dpi');
@@ -13,7 +18,7 @@ export function protocolsListing(protos: readonly string[], json: boolean): stri
     return {
       name: p.name,
       category: p.category ?? 'Unspecified',
-      kind: p.master ? 'protocol' : 'application',
+      kind: p.master || dissected.has(p.name) ? 'protocol' : 'application',
       detection: how,
       tcp: p.tcp.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)),
       udp: p.udp.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)),
