@@ -259,10 +259,13 @@ class DissectorSet {
   readonly checked: readonly number[];
   readonly words: number;
   private readonly byName = new Map<string, number[]>();
-  /** Per byte value: the `rejected` bits of the dissectors a first payload starting with it rules out. */
-  readonly byFirstByte: number[][] = [];
-  /** Per first-payload length below SHORT_PAYLOAD (the last entry: that length or more): the same. */
-  readonly byShortLength: number[][] = [];
+  /**
+   * Per direction of the first payload, per byte value: the `rejected` bits of the dissectors a
+   * first payload starting with it rules out.
+   */
+  readonly byFirstByte: [number[][], number[][]] = [[], []];
+  /** Per direction, per first-payload length below SHORT_PAYLOAD (the last entry: that length or more): the same. */
+  readonly byShortLength: [number[][], number[][]] = [[], []];
 
   /** @param transport - the transport of the flows it serves (`first` declarations for the other one are left out) */
   constructor(list: readonly Dissector[], transport?: 'tcp' | 'udp') {
@@ -281,21 +284,22 @@ class DissectorSet {
     this.checked = checked;
     this.words = Math.ceil(list.length / WORD_BITS);
     // Per first byte and per short length: the dissectors whose `first` rules the flow out.
-    for (let v = 0; v < 256; v++) this.byFirstByte.push(new Array<number>(this.words).fill(0));
-    for (let n = 0; n <= SHORT_PAYLOAD; n++) this.byShortLength.push(new Array<number>(this.words).fill(0));
+    for (const dir of [0, 1] as const) {
+      for (let v = 0; v < 256; v++) this.byFirstByte[dir].push(new Array<number>(this.words).fill(0));
+      for (let n = 0; n <= SHORT_PAYLOAD; n++) this.byShortLength[dir].push(new Array<number>(this.words).fill(0));
+    }
     list.forEach((d, i) => {
       const first = d.first;
       if (first === undefined || (first.transport !== undefined && first.transport !== transport)) return;
       const w = (i / WORD_BITS) | 0;
       const bit = 1 << i % WORD_BITS;
-      const bytes = first.bytes;
-      if (bytes !== undefined) {
-        const allowed = new Set(bytes);
-        for (let v = 0; v < 256; v++) if (!allowed.has(v)) this.byFirstByte[v]![w]! |= bit;
-      }
+      const allowed = first.bytes === undefined ? null : new Set(first.bytes);
       // A first payload of SHORT_PAYLOAD bytes or more may still be short of a larger minimum: not ruled out here.
-      const min = first.minLength ?? 0;
-      for (let n = 0; n < Math.min(min, SHORT_PAYLOAD); n++) this.byShortLength[n]![w]! |= bit;
+      const min = Math.min(first.minLength ?? 0, SHORT_PAYLOAD);
+      for (const dir of first.dir === undefined ? ([0, 1] as const) : [first.dir]) {
+        if (allowed !== null) for (let v = 0; v < 256; v++) if (!allowed.has(v)) this.byFirstByte[dir][v]![w]! |= bit;
+        for (let n = 0; n < min; n++) this.byShortLength[dir][n]![w]! |= bit;
+      }
     });
     this.wordMasks = Array.from({ length: this.words }, (_, w) => (w + 1) * WORD_BITS <= list.length ? WORD_MASK : (1 << (list.length - w * WORD_BITS)) - 1);
   }
@@ -447,7 +451,7 @@ export class Classifier {
     if (st.learnDns) this.learn(b, off, end);
     if (dir === 0 && watchesCredentials(st)) checkCredentials(st, b, off, end);
     else if (watchesDtls(st)) checkDtls(st, b, off, end);
-    if (st.tried === null && st.verdict === undefined) this.candidatesFor(st, b, off, end);
+    if (st.tried === null && st.verdict === undefined) this.candidatesFor(st, dir, b, off, end);
     if (st.verdict !== undefined || st.alive === 0 || st.packets0 + st.packets1 >= this.budget) {
       addStreamBytes(st, dir, end - off);
       return;
@@ -513,13 +517,13 @@ export class Classifier {
    * The dissectors tried on a flow, those of the protocol its ports suggest first (nDPI's order:
    * the likely one decides at once, the others are not run).
    */
-  private candidatesFor(st: ClassifyFlow, b: Uint8Array, off: number, end: number): void {
+  private candidatesFor(st: ClassifyFlow, dir: Dir, b: Uint8Array, off: number, end: number): void {
     const set = st.transport === 6 ? this.tcp : st.transport === 17 ? this.udp : this.none;
     st.tried = set;
     // The first payload rules out, by table, every dissector whose `first` it fails.
     const length = end - off;
-    const byByte = length === 0 ? null : set.byFirstByte[b[off]!]!;
-    const byLength = set.byShortLength[Math.min(length, SHORT_PAYLOAD)]!;
+    const byByte = length === 0 ? null : set.byFirstByte[dir][b[off]!]!;
+    const byLength = set.byShortLength[dir][Math.min(length, SHORT_PAYLOAD)]!;
     const rejected = new Array<number>(set.words);
     let alive = 0;
     for (let w = 0; w < set.words; w++) {

@@ -127,6 +127,11 @@ export interface FirstPayload {
    * TCP but decides a datagram at once declares for UDP alone.
    */
   readonly transport?: 'tcp' | 'udp';
+  /**
+   * Only a first payload sent this way is held to it (0: by the client): a dissector that
+   * judges the client's opening but waits when the server speaks first declares `dir: 0`.
+   */
+  readonly dir?: 0 | 1;
 }
 
 /**

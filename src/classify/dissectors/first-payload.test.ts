@@ -86,8 +86,9 @@ function firstVerdict(d: Dissector, flow: FlowInfo, dir: Dir, bytes: Uint8Array)
   return d.inspect(p, d.state?.());
 }
 
-/** Whether the declaration holds the flow to anything (it may be for one transport). */
-const bound = (d: Dissector, flow: FlowInfo): boolean => d.first!.transport === undefined || (d.first!.transport === 'tcp') === (flow.transport === 6);
+/** Whether the declaration holds this first payload to anything (it may be for one transport or one direction). */
+const bound = (d: Dissector, flow: FlowInfo, dir: Dir): boolean =>
+  (d.first!.transport === undefined || (d.first!.transport === 'tcp') === (flow.transport === 6)) && (d.first!.dir === undefined || d.first!.dir === dir);
 
 function passes(d: Dissector, bytes: Uint8Array): boolean {
   const f = d.first!;
@@ -114,7 +115,7 @@ test('every `first` declaration holds: a first payload that fails it is rejected
   for (const d of declared) {
     const kept: FirstPayloadSample[] = [];
     for (const s of samples) {
-      if (!fits(d, s.flow) || !bound(d, s.flow)) continue;
+      if (!fits(d, s.flow) || !bound(d, s.flow, s.dir)) continue;
       const v = firstVerdict(d, s.flow, s.dir, s.bytes);
       if (!passes(d, s.bytes)) {
         if (v !== REJECT) broken.push(`${d.name}: ${v === MATCH ? 'MATCH' : String(v)} on ${s.where} dir ${s.dir} ${hex(s.bytes)}`);
@@ -205,4 +206,32 @@ test('a `first` declared for one transport leaves the other transport\'s flows a
     else c.datagram?.(st, 0, b, 0, b.length, 0);
   }
   assert.deepEqual(seen, [6], 'tried on the TCP flow only');
+});
+
+test('a `first` declared for the client\'s opening leaves a flow whose server speaks first alone', () => {
+  const seen: Dir[] = [];
+  const probe: Dissector = {
+    name: 'Probe',
+    transport: 'udp',
+    first: { dir: 0, bytes: [0x42] },
+    inspect: (p) => {
+      seen.push(p.dir);
+      return REJECT;
+    },
+  };
+  const c = new Classifier({ catalog: loadCatalog(), dissectors: [probe], risks: false }).consumer;
+  for (const dir of [0, 1] as const) {
+    const st = c.open({
+      protocol: 17,
+      ipVersion: 4,
+      clientAddress: Uint32Array.of(0x0a000001, 0, 0, 0),
+      serverAddress: Uint32Array.of(0x0a000002, 0, 0, 0),
+      clientPort: 40000 + dir,
+      serverPort: 7001,
+      tsUs: 0,
+    } as never)!;
+    const b = Uint8Array.of(0x41, 1, 2, 3);
+    c.datagram?.(st, dir, b, 0, b.length, 0);
+  }
+  assert.deepEqual(seen, [1], 'tried on the flow whose first payload came from the server only');
 });

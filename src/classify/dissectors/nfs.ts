@@ -19,6 +19,8 @@ export function isNfsCall(b: Uint8Array, o: number, end: number): boolean {
 export const nfs: Dissector = {
   name: 'NFS',
   transport: 'both',
+  // The client's opening decides: an RPC call header (its xid may start with any byte).
+  first: { dir: 0, minLength: 40 },
   inspect(p) {
     const { b, off, end } = p;
     if (p.dir === 0 && p.streamOffset === 0) {

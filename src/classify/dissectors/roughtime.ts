@@ -5,7 +5,7 @@
  * Recent drafts put `ROUGHTIM` and a 32-bit length before it. Tags are upper-case ASCII (NONC,
  * PAD, SIG, SREP, CERT, INDX, PATH, VER …), padded with NUL or 0xff.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, startsWith, u32le } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, startsWith, u32le } from '../dissector.js';
 
 const MAX_TAGS = 32;
 
@@ -55,8 +55,8 @@ export function isRoughtime(b: Uint8Array, off: number, end: number): boolean {
 export const roughtime: Dissector = {
   name: 'Roughtime',
   transport: 'both',
-  // Over UDP a datagram decides at once; its first word is a tag count (any first byte).
-  first: { transport: 'udp', minLength: 8 },
+  // Over UDP a datagram decides at once: `ROUGHTIM`, or a tag count (1..MAX_TAGS) in its first word.
+  first: { transport: 'udp', bytes: byteSet('R', [1, MAX_TAGS]), minLength: 8 },
   inspect(p) {
     if (p.streamOffset === 0 && isRoughtime(p.b, p.off, p.end)) return MATCH;
     return p.flow.transport === 17 || p.index >= 1 || (p.packets[0] > 0 && p.packets[1] > 0) ? REJECT : CONTINUE;

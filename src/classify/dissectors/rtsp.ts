@@ -3,7 +3,7 @@
  * status line `RTSP/1.0 200 …`, at the start of either direction of a TCP stream (or of a UDP
  * datagram, which RTSP 1.0 allows).
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
 
 const METHODS = ['OPTIONS ', 'DESCRIBE ', 'ANNOUNCE ', 'SETUP ', 'PLAY ', 'PAUSE ', 'TEARDOWN ', 'GET_PARAMETER ', 'SET_PARAMETER ', 'REDIRECT ', 'RECORD ', 'PLAY_NOTIFY '];
 /** How far into the payload the request line's end is looked for. */
@@ -30,6 +30,8 @@ export function isRtspStart(b: Uint8Array, off: number, end: number): boolean {
 export const rtsp: Dissector = {
   name: 'RTSP',
   transport: 'both',
+  // The client's opening decides: a method (upper case) or a status line, with its version.
+  first: { dir: 0, bytes: byteSet('ROADSPTG'), minLength: 12 },
   inspect(p) {
     if (p.streamOffset === 0 && isRtspStart(p.b, p.off, p.end)) return MATCH;
     return p.index >= 1 || p.dir === 0 ? REJECT : CONTINUE;

@@ -3,7 +3,7 @@
  * `<PRI>` (0..191, no leading zeros), then the RFC 5424 version `1 `, an RFC 3164 timestamp
  * (`Mmm dd `), or an ISO 8601 date (`YYYY-`) as many senders write.
  */
-import { CONTINUE, type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
+import { byteSet, CONTINUE, type Dissector, MATCH, REJECT, startsWith } from '../dissector.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -35,6 +35,8 @@ export function isSyslog(b: Uint8Array, off: number, end: number): boolean {
 export const syslog: Dissector = {
   name: 'Syslog',
   transport: 'both',
+  // The client's opening decides (a digit of RFC 6587's octet count, or `<PRI>`); a server speaking first waits.
+  first: { dir: 0, bytes: byteSet([0x30, 0x39], '<'), minLength: 10 },
   inspect(p) {
     if (p.dir === 0 && p.streamOffset === 0) return isSyslog(p.b, p.off, p.end) ? MATCH : REJECT;
     return p.packets[0] > 0 ? REJECT : CONTINUE;
