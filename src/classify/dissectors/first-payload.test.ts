@@ -138,7 +138,31 @@ test('every `first` declaration holds: a first payload that fails it is rejected
   assert.deepEqual(broken.slice(0, 30), [], `${broken.length} broken promises`);
 });
 
-test('the classifier never calls a dissector on a flow whose first payload fails its `first`', async () => {
+/** One crafted flow for the classifier: its transport, ports, and the direction and bytes of its first payload. */
+interface CraftedFlow {
+  protocol: 6 | 17;
+  clientPort: number;
+  serverPort: number;
+  dir: Dir;
+  bytes: readonly number[];
+}
+
+/** Runs a classifier with `probe` alone over crafted flows (one payload each); the names it gave them. */
+function classifyCrafted(probe: Dissector, flows: readonly CraftedFlow[]): string[] {
+  const c = new Classifier({ catalog: loadCatalog(), dissectors: [probe], risks: false }).consumer;
+  return flows.map((f) => {
+    const start = { protocol: f.protocol, ipVersion: 4, clientAddress: Uint32Array.of(0x0a000001, 0, 0, 0), serverAddress: Uint32Array.of(0x0a000002, 0, 0, 0), clientPort: f.clientPort, serverPort: f.serverPort, tsUs: 0 };
+    const st = c.open(start as never)!;
+    const b = Uint8Array.from(f.bytes);
+    if (f.protocol === 6) c.stream?.(st, f.dir, b, 0, b.length, 0);
+    else c.datagram?.(st, f.dir, b, 0, b.length, 0);
+    const fields: Record<string, unknown> = {};
+    c.close?.(st, fields as never);
+    return (fields.app as { protocol: string }).protocol;
+  });
+}
+
+test('the classifier never calls a dissector on a flow whose first payload fails its `first`', () => {
   const calls: number[] = [];
   const probe: Dissector = {
     name: 'Probe',
@@ -149,30 +173,11 @@ test('the classifier never calls a dissector on a flow whose first payload fails
       return p.b[p.off] === 0x42 && p.end - p.off >= 4 ? MATCH : REJECT;
     },
   };
-  const classifier = new Classifier({ catalog: loadCatalog(), dissectors: [probe], risks: false });
-  const c = classifier.consumer;
-  const flow = (port: number) => ({
-    protocol: 17,
-    ipVersion: 4 as const,
-    clientAddress: Uint32Array.of(0x0a000001, 0, 0, 0),
-    serverAddress: Uint32Array.of(0x0a000002, 0, 0, 0),
-    clientPort: 40000,
-    serverPort: port,
-    tsUs: 0,
-  });
-  const names: string[] = [];
-  for (const [port, bytes] of [
-    [7001, [0x41, 1, 2, 3]],
-    [7002, [0x42, 1]],
-    [7003, [0x42, 1, 2, 3]],
-  ] as const) {
-    const st = c.open(flow(port) as never)!;
-    const b = Uint8Array.from(bytes);
-    c.datagram?.(st, 0, b, 0, b.length, 0);
-    const fields: Record<string, unknown> = {};
-    c.close?.(st, fields as never);
-    names.push((fields.app as { protocol: string }).protocol);
-  }
+  const names = classifyCrafted(probe, [
+    { protocol: 17, clientPort: 40000, serverPort: 7001, dir: 0, bytes: [0x41, 1, 2, 3] },
+    { protocol: 17, clientPort: 40000, serverPort: 7002, dir: 0, bytes: [0x42, 1] },
+    { protocol: 17, clientPort: 40000, serverPort: 7003, dir: 0, bytes: [0x42, 1, 2, 3] },
+  ]);
   assert.deepEqual(calls, [0x42], 'called only on the flow whose first payload passes');
   assert.equal(names[2], 'Probe');
   assert.notEqual(names[0], 'Probe');
@@ -190,21 +195,10 @@ test('a `first` declared for one transport leaves the other transport\'s flows a
       return REJECT;
     },
   };
-  const c = new Classifier({ catalog: loadCatalog(), dissectors: [probe], risks: false }).consumer;
-  for (const protocol of [6, 17]) {
-    const st = c.open({
-      protocol,
-      ipVersion: 4,
-      clientAddress: Uint32Array.of(0x0a000001, 0, 0, 0),
-      serverAddress: Uint32Array.of(0x0a000002, 0, 0, 0),
-      clientPort: 40000,
-      serverPort: 7001,
-      tsUs: 0,
-    } as never)!;
-    const b = Uint8Array.of(0x41, 1, 2, 3);
-    if (protocol === 6) c.stream?.(st, 0, b, 0, b.length, 0);
-    else c.datagram?.(st, 0, b, 0, b.length, 0);
-  }
+  classifyCrafted(probe, [
+    { protocol: 6, clientPort: 40000, serverPort: 7001, dir: 0, bytes: [0x41, 1, 2, 3] },
+    { protocol: 17, clientPort: 40000, serverPort: 7001, dir: 0, bytes: [0x41, 1, 2, 3] },
+  ]);
   assert.deepEqual(seen, [6], 'tried on the TCP flow only');
 });
 
@@ -219,19 +213,9 @@ test('a `first` declared for the client\'s opening leaves a flow whose server sp
       return REJECT;
     },
   };
-  const c = new Classifier({ catalog: loadCatalog(), dissectors: [probe], risks: false }).consumer;
-  for (const dir of [0, 1] as const) {
-    const st = c.open({
-      protocol: 17,
-      ipVersion: 4,
-      clientAddress: Uint32Array.of(0x0a000001, 0, 0, 0),
-      serverAddress: Uint32Array.of(0x0a000002, 0, 0, 0),
-      clientPort: 40000 + dir,
-      serverPort: 7001,
-      tsUs: 0,
-    } as never)!;
-    const b = Uint8Array.of(0x41, 1, 2, 3);
-    c.datagram?.(st, dir, b, 0, b.length, 0);
-  }
+  classifyCrafted(probe, [
+    { protocol: 17, clientPort: 40000, serverPort: 7001, dir: 0, bytes: [0x41, 1, 2, 3] },
+    { protocol: 17, clientPort: 40001, serverPort: 7001, dir: 1, bytes: [0x41, 1, 2, 3] },
+  ]);
   assert.deepEqual(seen, [1], 'tried on the flow whose first payload came from the server only');
 });
