@@ -155,10 +155,7 @@ class ClassifyFlow implements FlowInfo {
   }
 
   private views(): [Uint32Array, Uint32Array] {
-    if (this.addressViews === null) {
-      const w = this.words6;
-      this.addressViews = w !== null ? [w.subarray(0, 4), w.subarray(4, 8)] : [Uint32Array.of(this.client4 >>> 0, 0, 0, 0), Uint32Array.of(this.server4 >>> 0, 0, 0, 0)];
-    }
+    this.addressViews ??= [this.addressInto(0, new Uint32Array(4)), this.addressInto(1, new Uint32Array(4))];
     return this.addressViews;
   }
 
