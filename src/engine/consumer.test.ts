@@ -8,6 +8,8 @@ import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
 import type { FlowRecord } from '../flow/record.js';
 import type { Consumer, Dir, FlowStart } from './consumer.js';
 import { Engine } from './engine.js';
+import { LinkType } from '../capture/frame.js';
+import { ethIp, ipTcp, ipUdp, TcpFlag, text } from '../testing/packet-builder.js';
 
 const SAMPLE = 'samples/sample.pcap';
 
@@ -133,4 +135,64 @@ test('more consumers than fit a bit mask (40): each is fed, retired and closed o
   const { recs } = await run(all);
   assert.equal(recs.find((r) => r.server.port === 80)?.host, 'example.com', 'a consumer past bit 31 saw the whole request');
   for (const c of all) assert.ok(c.opened > 0, `${c.name} was asked`);
+});
+
+test("openAt 'payload': asked at a flow's first payload, not before; false from stream/datagram lets the flow go", () => {
+  const opened: Array<{ serverPort: number; tsUs: number; packetPort: number }> = [];
+  let closed = 0;
+  const lazy: Consumer<{ started: boolean }> = {
+    name: 'lazy',
+    openAt: 'payload',
+    open(s) {
+      opened.push({ serverPort: s.serverPort, tsUs: s.tsUs, packetPort: s.packet.dstPort });
+      return { started: false };
+    },
+    stream(st, _dir, b, off) {
+      if (!st.started && b[off] !== 0x47) return false; // not "G": not ours
+      st.started = true;
+    },
+    datagram: () => false,
+    close(_st, fields) {
+      closed++;
+      fields.tags = ['lazy'];
+    },
+  };
+  const engine = new Engine({ consumers: [lazy as Consumer] });
+  const recs: FlowRecord[] = [];
+  engine.on('flow', (r) => recs.push(r));
+  const T = 1_700_000_000_000_000;
+  const send = (ts: number, ip: Uint8Array) => {
+    const f = ethIp(ip);
+    engine.frame(f, 0, f.length, f.length, ts, LinkType.Ethernet);
+  };
+  const { SYN, ACK, PSH } = TcpFlag;
+  const c = '10.0.0.1';
+  const sv = '10.0.0.2';
+  // A handshake that never carries a byte: never asked.
+  send(T, ipTcp({ src: c, dst: sv, sport: 40001, dport: 25, flags: SYN, seq: 10 }));
+  send(T + 1, ipTcp({ src: sv, dst: c, sport: 25, dport: 40001, flags: SYN | ACK, seq: 99, ack: 11 }));
+  // A request after the handshake: asked at the request, with the flow's first packet time.
+  send(T + 10, ipTcp({ src: c, dst: sv, sport: 40002, dport: 80, flags: SYN, seq: 10 }));
+  send(T + 11, ipTcp({ src: sv, dst: c, sport: 80, dport: 40002, flags: SYN | ACK, seq: 99, ack: 11 }));
+  send(T + 12, ipTcp({ src: c, dst: sv, sport: 40002, dport: 80, flags: ACK, seq: 11, ack: 100 }));
+  send(T + 13, ipTcp({ src: c, dst: sv, sport: 40002, dport: 80, flags: ACK | PSH, seq: 11, ack: 100, payload: text('GET / HTTP/1.1\r\n\r\n') }));
+  send(T + 14, ipTcp({ src: c, dst: sv, sport: 40002, dport: 80, flags: ACK | PSH, seq: 29, ack: 100, payload: text('more') }));
+  // Another protocol, and a datagram: asked once each, then let go.
+  send(T + 20, ipTcp({ src: c, dst: sv, sport: 40003, dport: 8080, flags: ACK | PSH, seq: 1, ack: 1, payload: text('HELLO') }));
+  send(T + 21, ipTcp({ src: c, dst: sv, sport: 40003, dport: 8080, flags: ACK | PSH, seq: 6, ack: 1, payload: text('AGAIN') }));
+  send(T + 30, ipUdp({ src: c, dst: sv, sport: 40004, dport: 9999, payload: text('x') }));
+  send(T + 31, ipUdp({ src: c, dst: sv, sport: 40004, dport: 9999, payload: text('y') }));
+  engine.finish();
+  assert.deepEqual(
+    opened.map((o) => o.serverPort),
+    [80, 8080, 9999],
+  );
+  assert.equal(opened[0]!.tsUs, T + 10, "tsUs is the flow's first packet time");
+  assert.equal(opened[0]!.packetPort, 80, 'packet is the one that brought the payload');
+  assert.equal(closed, 1, 'flows let go are not closed');
+  assert.deepEqual(
+    recs.filter((r) => r.tags !== undefined).map((r) => r.server.port),
+    [80],
+  );
+  assert.equal(recs.length, 4);
 });

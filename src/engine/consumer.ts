@@ -120,10 +120,25 @@ export const RECORD_EXTRA_KEYS = ['app', 'risks', 'tags', 'process', 'host', 'ht
 export interface Consumer<S = unknown> {
   /** Shown in counters and errors. */
   readonly name: string;
+  /**
+   * When `open` is asked: at the flow's first packet (`packet`, the default), or at its first
+   * payload (`payload`: the first in-order TCP bytes of either direction, or the first non-empty
+   * datagram), just before those bytes are handed to `stream` or `datagram`. A parser that
+   * recognises its protocol by the first payload opens late and declines with `false` from
+   * `stream`/`datagram`: flows that never carry a payload, or carry another protocol, then
+   * cost it no state at all. `FlowStart.packet` is then the packet that brought the payload
+   * (`tsUs` stays the flow's first packet time); `packet` hooks see packets from then on.
+   */
+  readonly openAt?: 'packet' | 'payload';
   /** A new flow: return a state to follow it, or undefined to ignore it. */
   open(flow: FlowStart): S | undefined;
-  /** In-order TCP payload bytes of one direction; `b` is only valid during the call. */
-  stream?(state: S, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void;
+  /**
+   * In-order TCP payload bytes of one direction; `b` is only valid during the call. Return
+   * `false` to let the flow go at once (its first bytes are not your protocol): the state is
+   * dropped, with no `close` or `events` for it, so a flow ruled out early costs no memory to its end.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing must stay valid
+  stream?(state: S, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void | false;
   /** A hole in one direction's TCP stream. */
   gap?(state: S, dir: Dir, bytes: number): void;
   /**
@@ -131,8 +146,9 @@ export interface Consumer<S = unknown> {
    * `d` is only valid during the call. Costs nothing for consumers that leave it out.
    */
   packet?(state: S, dir: Dir, d: PacketDecoder, tsUs: number): void;
-  /** A UDP (or other non-TCP) payload; `b` is only valid during the call. */
-  datagram?(state: S, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void;
+  /** A UDP (or other non-TCP) payload; `b` is only valid during the call. `false`: as for `stream`. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing must stay valid
+  datagram?(state: S, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void | false;
   /** True when the consumer wants nothing more of this flow (the engine stops feeding it). */
   done?(state: S): boolean;
   /** The flow ended: add record fields. Called for every flow `open` accepted. */

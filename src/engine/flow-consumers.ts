@@ -13,6 +13,8 @@ export const BIT_FEED = 0x40; // some consumer still wants the flow's packets
 
 /** Per-flow bookkeeping, only for flows some consumer follows. */
 interface Follow {
+  /** The flow's slot. */
+  readonly flow: number;
   /**
    * Where the flow's consumer states start in `FlowConsumers.states` (one entry per consumer,
    * undefined: not following): one shared array by flow slot, no array per flow.
@@ -26,12 +28,19 @@ interface Follow {
   streams: [TcpStream, TcpStream] | null;
   /** A following consumer reads TCP streams. */
   wantsStreams: boolean;
+  /**
+   * The consumers that open at the first payload (`openAt: 'payload'`) are still to be asked;
+   * while so, they count as one in `activeCount`, so the flow stays fed.
+   */
+  lazyPending: boolean;
   /** Sequence numbers of the SYNs seen before the streams exist, per direction (-1: none). */
   syn0: number;
   syn1: number;
   /** The flow was announced by another (FTP data, RTP from SDP). */
   readonly expected: ExpectedFlow | undefined;
 }
+
+type MutableStart = { -readonly [K in keyof FlowStart]: FlowStart[K] };
 
 /** Receives transactions as parsers publish them (see `FlowStart.publish`). */
 export type MessageHandler = (flow: number, event: EventFields) => void;
@@ -137,12 +146,19 @@ export class FlowConsumers {
   /** Set by the engine when someone wants transactions as they happen. */
   onMessage: MessageHandler | null = null;
   private table: FlowTable | null = null;
+  /** The packet being handled (what `FlowStart.packet` is for consumers opened at a payload). */
+  private packetAtHand: PacketDecoder | null = null;
   private nowUs = 0;
   private readonly hasStream: boolean[];
+  /** Per consumer: opens at the flow's first payload (`openAt: 'payload'`). */
+  private readonly lazy: boolean[];
+  private readonly anyLazy: boolean;
+  /** Some consumer that opens at the first payload reads TCP streams. */
+  private readonly lazyStreams: boolean;
   /** Some consumer reads whole packets (`packet` hook). */
   private readonly anyPacket: boolean;
   private readonly weirdByName: (name: string) => void;
-  private readonly start: { -readonly [K in keyof FlowStart]: FlowStart[K] };
+  private readonly start: MutableStart;
 
   constructor(
     private readonly consumers: readonly Consumer[],
@@ -150,6 +166,9 @@ export class FlowConsumers {
     private readonly limits: ReassemblyLimits = DEFAULT_REASSEMBLY_LIMITS,
   ) {
     this.hasStream = consumers.map((c) => c.stream !== undefined);
+    this.lazy = consumers.map((c) => c.openAt === 'payload');
+    this.anyLazy = this.lazy.includes(true);
+    this.lazyStreams = this.lazy.some((lazy, i) => lazy && this.hasStream[i]);
     this.anyPacket = consumers.some((c) => c.packet !== undefined);
     this.weirdByName = (name) => weirds.hitName(name);
     this.start = {
@@ -201,19 +220,19 @@ export class FlowConsumers {
     return this.consumers.length === 0;
   }
 
-  /** A flow was just created by the packet in `d` (its first packet). */
-  open(t: FlowTable, f: number, d: PacketDecoder, tsUs: number): void {
+  /** Fills the shared `FlowStart` for flow `f`; `d` is the packet at hand. */
+  private fillStart(t: FlowTable, f: number, d: PacketDecoder, expected: ExpectedFlow | undefined): MutableStart {
     const base = f * KEY_WORDS;
-    const ports = t.keys[base + 8]!;
+    const keys = t.keys;
+    const ports = keys[base + 8]!;
     const clientIsA = (t.bits[f]! & 1) !== 0;
     // One object, refilled per flow: consumers read it during `open` only.
     const start = this.start;
     start.flow = f;
-    start.ipVersion = d.ipVersion === 6 ? 6 : 4;
-    start.protocol = d.l4Proto;
+    start.ipVersion = (keys[base + 9]! & 0x100) !== 0 ? 6 : 4;
+    start.protocol = keys[base + 9]! & 0xff;
     start.clientPort = clientIsA ? ports >>> 16 : ports & 0xffff;
     start.serverPort = clientIsA ? ports & 0xffff : ports >>> 16;
-    const keys = t.keys;
     const ca = clientIsA ? base : base + 4;
     const sa = clientIsA ? base + 4 : base;
     for (let w = 0; w < 4; w++) {
@@ -223,36 +242,32 @@ export class FlowConsumers {
     start.vlan = (keys[base + 9]! >>> 12) - 1;
     start.serial = t.serial[f]!;
     start.packet = d;
+    start.tsUs = t.firstTs[f]!;
+    start.expected = expected;
+    return start;
+  }
+
+  /** A flow was just created by the packet in `d` (its first packet). */
+  open(t: FlowTable, f: number, d: PacketDecoder, tsUs: number): void {
     this.table = t;
     this.nowUs = tsUs;
-    start.expected = this.expectations.size === 0 ? undefined : this.expectations.match(d.l4Proto, start.ipVersion, start.serverAddress, start.serverPort, start.clientAddress, start.clientPort, tsUs);
+    const start = this.fillStart(t, f, d, undefined);
     start.tsUs = tsUs;
+    if (this.expectations.size !== 0) start.expected = this.expectations.match(start.protocol, start.ipVersion, start.serverAddress, start.serverPort, start.clientAddress, start.clientPort, tsUs);
     let follow: Follow | undefined;
     let streams = false;
     for (let i = 0; i < this.consumers.length; i++) {
-      const c = this.consumers[i]!;
-      let state: unknown;
-      try {
-        state = c.open(start);
-      } catch (e) {
-        this.failed(c, e);
-        continue;
-      }
+      if (this.lazy[i]) continue;
+      const state = this.openOne(i, start);
       if (state === undefined) continue;
       follow ??= this.newFollow(f, start.expected);
-      this.states[follow.base + i] = state;
-      // A consumer that decided all at `open` (process attribution, rules) is closed later but never fed.
-      let done = false;
-      try {
-        done = c.done?.(state) === true;
-      } catch (e) {
-        this.failed(c, e);
-        done = true;
-      }
-      if (done) continue;
-      setActive(follow, i, true);
+      if (this.adopt(follow, i, state) && this.hasStream[i]) streams = true;
+    }
+    if (this.anyLazy) {
+      follow ??= this.newFollow(f, start.expected);
+      follow.lazyPending = true;
       follow.activeCount++;
-      if (this.hasStream[i]) streams = true;
+      if (this.lazyStreams) streams = true;
     }
     if (follow === undefined) return;
     follow.wantsStreams = streams && d.l4Proto === IpProto.Tcp;
@@ -262,11 +277,53 @@ export class FlowConsumers {
     t.bits[f] = t.bits[f]! | BIT_FOLLOWED | (follow.activeCount > 0 ? BIT_FEED : 0);
   }
 
+  /** `open` of consumer `i`; undefined when it declines or throws. */
+  private openOne(i: number, start: FlowStart): unknown {
+    const c = this.consumers[i]!;
+    try {
+      return c.open(start);
+    } catch (e) {
+      this.failed(c, e);
+      return undefined;
+    }
+  }
+
+  /** Keeps consumer `i`'s state for the flow; true when it is to be fed (not done at once). */
+  private adopt(follow: Follow, i: number, state: unknown): boolean {
+    this.states[follow.base + i] = state;
+    // A consumer that decided all at `open` (process attribution, rules) is closed later but never fed.
+    let done = false;
+    try {
+      done = this.consumers[i]!.done?.(state) === true;
+    } catch (e) {
+      this.failed(this.consumers[i]!, e);
+      done = true;
+    }
+    if (done) return false;
+    setActive(follow, i, true);
+    follow.activeCount++;
+    return true;
+  }
+
+  /** The flow's first payload is about to be delivered: the consumers that open now are asked. */
+  private openLazy(follow: Follow): void {
+    follow.lazyPending = false;
+    follow.activeCount--;
+    const start = this.fillStart(this.table!, follow.flow, this.packetAtHand!, follow.expected);
+    for (let i = 0; i < this.consumers.length; i++) {
+      if (!this.lazy[i]) continue;
+      const state = this.openOne(i, start);
+      if (state !== undefined) this.adopt(follow, i, state);
+    }
+  }
+
   /** A packet of a flow with `BIT_FEED`, sent in direction `dir`. */
   packet(t: FlowTable, f: number, d: PacketDecoder, dir: Dir, tsUs: number): void {
     const follow = this.follows[f];
     if (follow === undefined) return;
     this.nowUs = tsUs;
+    this.table = t;
+    this.packetAtHand = d;
     if (this.anyPacket) this.deliverPacket(follow, dir, d, tsUs);
     if (d.l4Proto === IpProto.Tcp) {
       if (follow.wantsStreams && d.tcpValid) {
@@ -343,12 +400,14 @@ export class FlowConsumers {
     // A flow the engine dropped without a close may have left states behind.
     for (let i = 0; i < n; i++) states[base + i] = undefined;
     return {
+      flow: f,
       base,
       activeLow: 0,
       activeHigh: n > 31 ? new Array(n - 31).fill(false) : null,
       activeCount: 0,
       streams: null,
       wantsStreams: false,
+      lazyPending: false,
       syn0: -1,
       syn1: -1,
       expected,
@@ -365,15 +424,18 @@ export class FlowConsumers {
    * @internal (DirectionSink)
    */
   deliver(follow: Follow, kind: number, dir: Dir, b: Uint8Array, off: number, end: number, tsUs: number): void {
+    if (follow.lazyPending && kind !== Delivery.Gap) this.openLazy(follow);
     for (let i = 0; i < this.consumers.length; i++) {
       if (!isActive(follow, i)) continue;
       const c = this.consumers[i]!;
       const state = this.states[follow.base + i];
       try {
-        if (kind === Delivery.Stream) c.stream?.(state, dir, b, off, end, tsUs);
-        else if (kind === Delivery.Datagram) c.datagram?.(state, dir, b, off, end, tsUs);
-        else c.gap?.(state, dir, end);
-        if (c.done?.(state)) this.retire(follow, i);
+        const kept = kind === Delivery.Stream ? c.stream?.(state, dir, b, off, end, tsUs) : kind === Delivery.Datagram ? c.datagram?.(state, dir, b, off, end, tsUs) : c.gap?.(state, dir, end);
+        if (kept === false) {
+          // Let go: no close, no events, and the state is garbage while it is still young.
+          this.retire(follow, i);
+          this.states[follow.base + i] = undefined;
+        } else if (c.done?.(state)) this.retire(follow, i);
       } catch (e) {
         this.failed(c, e);
         this.retire(follow, i);

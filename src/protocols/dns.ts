@@ -317,12 +317,22 @@ export function rcodeName(n: number): string {
 const u16 = (b: Uint8Array, p: number): number => (b[p]! << 8) | b[p + 1]!;
 const u32 = (b: Uint8Array, p: number): number => ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 
-const HEX = '0123456789abcdef';
+const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef');
+const hexScratch = new Uint8Array(MAX_RDATA_TEXT * 2);
 
+/**
+ * Rdata as lower-case hex (at most MAX_RDATA_TEXT bytes). Made in one flat string: a string
+ * grown two characters at a time is a chain of hundreds of cons cells, kept with the answer
+ * until the flow ends.
+ */
 function hexText(b: Uint8Array, p: number, end: number): string {
   const stop = Math.min(end, p + MAX_RDATA_TEXT);
-  let s = '';
-  for (let i = p; i < stop; i++) s += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
+  let n = 0;
+  for (let i = p; i < stop; i++) {
+    hexScratch[n++] = HEX_DIGITS[b[i]! >> 4]!;
+    hexScratch[n++] = HEX_DIGITS[b[i]! & 15]!;
+  }
+  const s = String.fromCharCode.apply(null, hexScratch.subarray(0, n) as unknown as number[]);
   return stop < end ? `${s}...` : s;
 }
 

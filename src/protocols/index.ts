@@ -182,19 +182,19 @@ function httpEvent(tx: HttpTransaction): EventFields {
 /** HTTP/1.x: `http` (first transaction: method, url, host, status, user_agent, content_type, server) and `host`. */
 export const httpConsumer: Consumer<HttpFlow> = {
   name: 'http',
+  openAt: 'payload',
   open: (s) => (s.protocol === 6 ? { parser: null, decided: false, complete: false, events: s.events, weird: s.weird, publish: s.live ? s.publish : null, flow: s.flow } : undefined),
   stream(st, dir, b, off, end, tsUs) {
     if (!st.decided) {
       st.decided = true;
-      if (probeHttp(b, off, end)) {
-        // Pay for what is used: the record needs the first complete transaction only.
-        st.parser = new HttpParser(st.weird, undefined, {
-          onTransaction: (tx) => {
-            if (tx.method && tx.status !== undefined) st.complete = true;
-            st.publish?.(st.flow, httpEvent(tx));
-          },
-        });
-      }
+      if (!probeHttp(b, off, end)) return false;
+      // Pay for what is used: the record needs the first complete transaction only.
+      st.parser = new HttpParser(st.weird, undefined, {
+        onTransaction: (tx) => {
+          if (tx.method && tx.status !== undefined) st.complete = true;
+          st.publish?.(st.flow, httpEvent(tx));
+        },
+      });
     }
     st.parser?.data(dir, b, off, end, tsUs);
   },

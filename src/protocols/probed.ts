@@ -41,11 +41,13 @@ export function probedTcpConsumer<P extends StreamParser>(spec: ProbedSpec<P>): 
   const events = spec.events;
   return {
     name: spec.name,
+    openAt: 'payload',
     open: (s) => ((spec.eventsOnly !== true || s.events) && s.protocol === 6 ? { parser: null, decided: false, port: spec.port(s), weird: s.weird } : undefined),
     stream(st, dir, b, off, end, tsUs) {
       if (!st.decided) {
         st.decided = true;
-        if (st.port || spec.probe(dir, b, off, end)) st.parser = spec.create(st.weird);
+        if (!st.port && !spec.probe(dir, b, off, end)) return false;
+        st.parser = spec.create(st.weird);
       }
       st.parser?.data(dir, b, off, end, tsUs);
     },

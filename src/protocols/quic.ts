@@ -674,11 +674,13 @@ export const quicConsumer: Consumer<QuicFlow> = quicConsumerWith('foxio');
 export function quicConsumerWith(ja4Variant: Ja4Variant): Consumer<QuicFlow> {
   return {
   name: 'quic',
+  openAt: 'payload',
   open: (s) => (s.protocol === 17 ? { parser: null, decided: false, weird: s.weird } : undefined),
   datagram(st, dir, b, off, end) {
     if (!st.decided) {
       st.decided = true;
-      if (probeQuic(b, off, end)) st.parser = new QuicParser(st.weird, ja4Variant);
+      if (!probeQuic(b, off, end)) return false;
+      st.parser = new QuicParser(st.weird, ja4Variant);
     }
     st.parser?.datagram(dir, b, off, end);
   },

@@ -535,6 +535,7 @@ export interface SshFlow {
  */
 export const sshConsumer: Consumer<SshFlow> = {
   name: 'ssh',
+  openAt: 'payload',
   open: (s) =>
     s.protocol === 6
       ? {
@@ -548,7 +549,8 @@ export const sshConsumer: Consumer<SshFlow> = {
   stream(st, dir, b, off, end) {
     if (!st.decided) {
       st.decided = true;
-      if (st.port22 || probeSsh(b, off, end)) st.parser = new SshParser(st.weird);
+      if (!st.port22 && !probeSsh(b, off, end)) return false;
+      st.parser = new SshParser(st.weird);
     }
     st.parser?.data(st.swapped ? ((1 - dir) as Dir) : dir, b, off, end);
   },
