@@ -410,6 +410,8 @@ export class Classifier {
   private readonly dissected: Set<string>;
   private readonly budget: number;
   private readonly risks: boolean;
+  /** `app` fields made so far: by master, then by confidence and application (see `appField`). */
+  private readonly appFields = new Map<string, Map<string, AppField>>();
   private readonly scratch = new Uint32Array(4);
 
   constructor(opts: ClassifierOptions) {
@@ -577,6 +579,31 @@ export class Classifier {
     }
   }
 
+  /**
+   * The `app` field for a verdict: one frozen object per distinct value, shared by every flow
+   * that gets it (a capture has a few hundred), so a flow's end makes no object and the
+   * NDJSON sink knows the value by identity.
+   */
+  private appField(master: string | undefined, app: string | undefined, confidence: AppField['confidence']): AppField {
+    const m = master ?? 'Unknown';
+    let byApp = this.appFields.get(m);
+    if (byApp === undefined) this.appFields.set(m, (byApp = new Map()));
+    const key = app === undefined ? confidence : `${confidence}\u0000${app}`;
+    let out = byApp.get(key);
+    if (out === undefined) {
+      if (master === undefined) out = { protocol: 'Unknown', master: 'Unknown', app: 'Unknown', confidence };
+      else {
+        const c = this.catalog;
+        const category = (app !== undefined && !CATEGORY_FROM_MASTER.has(master) ? c.categoryOf(app) : undefined) ?? c.categoryOf(master);
+        // The contract's key order: protocol, master, app, category, confidence.
+        const protocol = app === undefined ? master : `${master}.${app}`;
+        out = category !== undefined ? { protocol, master, app: app ?? master, category, confidence } : { protocol, master, app: app ?? master, confidence };
+      }
+      byApp.set(key, Object.freeze(out));
+    }
+    return out;
+  }
+
   private close(st: ClassifyFlow, fields: RecordFields): void {
     const c = this.catalog;
     const host = parsedHost(fields);
@@ -628,15 +655,8 @@ export class Classifier {
         confidence = 'cache';
       } else confidence = 'unknown';
     }
-    let out: AppField;
-    if (master === undefined) out = { protocol: 'Unknown', master: 'Unknown', app: 'Unknown', confidence };
-    else {
-      if (app === master) app = undefined;
-      const category = (app !== undefined && !CATEGORY_FROM_MASTER.has(master) ? c.categoryOf(app) : undefined) ?? c.categoryOf(master);
-      // The contract's key order: protocol, master, app, category, confidence.
-      const protocol = app === undefined ? master : `${master}.${app}`;
-      out = category !== undefined ? { protocol, master, app: app ?? master, category, confidence } : { protocol, master, app: app ?? master, confidence };
-    }
+    if (app === master) app = undefined;
+    const out = this.appField(master, app, confidence);
     fields.app = out;
     if (this.risks) {
       const risks = flowRisks(out, st, fields, c);

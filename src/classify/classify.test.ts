@@ -4,13 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
+import { readCapture } from '../capture/read-capture.js';
 import { type CliIo, main } from '../cli/main.js';
+import { Engine } from '../engine/engine.js';
 import { flowContractViolations } from '../testing/flow-contract.js';
 import { ethernet, ipv4, udp } from '../testing/packet-builder.js';
 import { pcapFile } from '../testing/pcap-builder.js';
 import { parseAddress } from '../flow/ip-text.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { Catalog, loadCatalog } from './catalog.js';
+import { classifierConsumer } from './index.js';
 import { parseProtocolFile } from './protocol-file.js';
 import { looksLikeDga } from './risks.js';
 
@@ -261,4 +264,20 @@ export default {
     assert.equal(code, 2);
     assert.match(err, message);
   }
+});
+
+test('app fields: one frozen object per distinct value, shared by the flows that get it', async () => {
+  const engine = new Engine({ consumers: [classifierConsumer()] });
+  const apps: unknown[] = [];
+  engine.on('flow-row', (_t, _f, _reason, fields) => apps.push(fields.app));
+  await readCapture('samples/sample.pcap', engine);
+  engine.finish();
+  const byValue = new Map<string, unknown>();
+  for (const app of apps) {
+    assert.ok(Object.isFrozen(app));
+    const key = JSON.stringify(app);
+    if (!byValue.has(key)) byValue.set(key, app);
+    assert.equal(app, byValue.get(key), `${key}: the same object`);
+  }
+  assert.ok(apps.length > byValue.size, 'some values repeat');
 });

@@ -36,6 +36,8 @@ export class NdjsonSink {
   private readonly appOf = new Int32Array(BATCH_FLOWS);
   /** `app` values by key (see `appKey`): each goes to the worker once, as JSON text, then by number. */
   private readonly appIds = new Map<string, number>();
+  /** Frozen `app` objects (the classifier's shared ones) by identity: at most one per value. */
+  private readonly appIdByObject = new Map<unknown, number>();
   /** JSON of the `app` values numbered in this batch, in number order. */
   private newApps: string[] = [];
   /** Event lines of the batch: [row they precede, JSON text]. */
@@ -84,6 +86,15 @@ export class NdjsonSink {
 
   /** The number of an `app` value, -1 when it has not the contract's shape (or too many values were seen). */
   private appId(app: unknown): number {
+    // The classifier shares one frozen object per value: known by identity, no key to build.
+    const known = this.appIdByObject.get(app);
+    if (known !== undefined) return known;
+    const id = this.appIdByValue(app);
+    if (id >= 0 && Object.isFrozen(app) && this.appIdByObject.size < MAX_APP_VALUES) this.appIdByObject.set(app, id);
+    return id;
+  }
+
+  private appIdByValue(app: unknown): number {
     const key = appKey(app);
     if (key === undefined) return -1;
     let id = this.appIds.get(key);
