@@ -12,6 +12,7 @@
  */
 import type { Consumer, Dir, EventFields } from '../engine/consumer.js';
 import { base64Text, ByteSink, DEFAULT_MIME_LIMITS, LineSplitter, type MimeLimits, mailEventFields, parseMime, text, type Weird } from './mime.js';
+import { latin1 } from './byte-text.js';
 import { type ProbedFlow, probedTcpConsumer } from './probed.js';
 import { saslPlainUser } from './smtp.js';
 
@@ -349,7 +350,7 @@ export function imapEvents(p: ImapParser): EventFields[] {
 /** True when a server's first line is an IMAP greeting (`* OK … IMAP`, `* PREAUTH`). */
 export function probeImap(dir: Dir, b: Uint8Array, off: number, end: number): boolean {
   if (dir !== 1 || end - off < 4 || b[off] !== 0x2a) return false; // "* OK"
-  const s = Buffer.from(b.buffer, b.byteOffset + off, Math.min(end - off, 256)).toString('latin1');
+  const s = latin1(b, off, Math.min(end, off + 256));
   return /^\* (OK|PREAUTH) [^\r\n]*IMAP/i.test(s);
 }
 

@@ -13,6 +13,8 @@
  * what is there.
  */
 
+import { latin1 } from './byte-text.js';
+
 /**
  * Weirds of this file (`mime_` prefix):
  * - `mime_header_too_long`: no blank line ends a header block within `maxHeaderBytes`; the
@@ -104,11 +106,6 @@ export type Weird = (name: string) => void;
 
 const CR = 13;
 const LF = 10;
-
-/** Bytes as a Latin-1 string (one char per byte). */
-export function latin1(b: Uint8Array, off: number, end: number): string {
-  return Buffer.from(b.buffer, b.byteOffset + off, end - off).toString('latin1');
-}
 
 /** Bytes as UTF-8 when they are valid UTF-8, else Latin-1. */
 export function text(b: Uint8Array, off = 0, end = b.length): string {

@@ -9,6 +9,7 @@
  */
 import type { Consumer, Dir, EventFields } from '../engine/consumer.js';
 import { base64Text, ByteSink, DEFAULT_MIME_LIMITS, DotReader, LineSplitter, type MimeLimits, mailEventFields, parseMime, type Weird } from './mime.js';
+import { latin1 } from './byte-text.js';
 import { type ProbedFlow, probedTcpConsumer } from './probed.js';
 import { saslPlainUser } from './smtp.js';
 
@@ -244,7 +245,7 @@ export function pop3Events(p: Pop3Parser): EventFields[] {
 /** True when a server's first line is a POP3 greeting naming POP (`+OK … POP3 …`). */
 export function probePop3(dir: Dir, b: Uint8Array, off: number, end: number): boolean {
   if (dir !== 1 || end - off < 4 || b[off] !== 0x2b) return false; // "+OK"
-  const s = Buffer.from(b.buffer, b.byteOffset + off, Math.min(end - off, 256)).toString('latin1');
+  const s = latin1(b, off, Math.min(end, off + 256));
   return /^\+OK[^\r\n]*POP/i.test(s);
 }
 

@@ -18,6 +18,7 @@
  * the bytes that came first are kept.
  */
 import type { Consumer, Dir, RecordFields } from '../engine/consumer.js';
+import { mappedText, printableTable } from './byte-text.js';
 import { aeadOpen, clientInitialKeys, gquicNumber, headerProtectionMask, type InitialKeys, QuicFlavor, type QuicVersionInfo, quicVersionInfo } from './quic-crypto.js';
 import { type ClientHelloInfo, hostText, parseClientHello, type TlsWeird } from './tls.js';
 import { type Ja4Variant, ja3, ja4 } from './tls-fingerprint.js';
@@ -645,14 +646,10 @@ function transportParam(b: Uint8Array, p: number, e: number, varints: boolean): 
 
 /** Printable text: control and non-ASCII bytes as `?`, at most 512 characters. */
 function printable(b: Uint8Array, p: number, e: number): string {
-  if (e - p > 512) e = p + 512;
-  let s = '';
-  for (let i = p; i < e; i++) {
-    const c = b[i]!;
-    s += String.fromCharCode(c < 0x20 || c >= 0x7f ? 0x3f : c);
-  }
-  return s;
+  return mappedText(b, p, Math.min(e, p + 512), PRINTABLE);
 }
+
+const PRINTABLE = printableTable();
 
 // ---- consumer -------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
  */
 import type { Consumer, Dir, EventFields } from '../engine/consumer.js';
 import { base64Text, ByteSink, DEFAULT_MIME_LIMITS, DotReader, LineSplitter, type MimeLimits, mailEventFields, parseMime, type Weird } from './mime.js';
+import { latin1 } from './byte-text.js';
 import { type ProbedFlow, probedTcpConsumer } from './probed.js';
 
 /**
@@ -430,7 +431,7 @@ export function probeSmtp(dir: Dir, b: Uint8Array, off: number, end: number): bo
   // Byte checks first: most flows asked are not SMTP, and text is costly to make.
   if (end - off < 5) return false;
   if (dir === 1 ? b[off] !== 0x32 || b[off + 1] !== 0x32 || b[off + 2] !== 0x30 : !'EeHhLl'.includes(String.fromCharCode(b[off]!))) return false;
-  const s = Buffer.from(b.buffer, b.byteOffset + off, Math.min(end - off, 512)).toString('latin1');
+  const s = latin1(b, off, Math.min(end, off + 512));
   if (dir === 1) return /^220[ -][^\r\n]*SMTP/i.test(s);
   return /^(EHLO|HELO|LHLO) /i.test(s);
 }

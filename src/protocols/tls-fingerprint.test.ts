@@ -85,4 +85,30 @@ describe('fingerprints', () => {
     assert.equal(ja4Parts({ ...ch, alpnFirst: ascii('x') }, 't', ndpi).a.slice(-2), 'xx');
     assert.equal(ja4(ch, 'q', ndpi).slice(10), ja4(ch, 'q').slice(10));
   });
+
+  test('hellos seen before are fingerprinted from memory, and exactly as the first time (lists that differ are not mixed up)', () => {
+    const reference = (h: ClientHelloFields) => {
+      const p = ja4Parts(h);
+      return { ja3: md5(ja3String(h)), ja4: `${p.a}_${p.ciphers === '' ? '000000000000' : sha12(p.ciphers)}_${p.extensions === '' ? '000000000000' : sha12(p.sigAlgs === '' ? p.extensions : `${p.extensions}_${p.sigAlgs}`)}` };
+    };
+    // Variants that differ in one number, one list boundary or one list's length.
+    const hellos: ClientHelloFields[] = [
+      ch,
+      { ...ch, ciphers: [...ch.ciphers, 0x002f] },
+      { ...ch, ciphers: ch.ciphers.slice(0, -1), extensions: [0x009c, ...ch.extensions] },
+      { ...ch, groups: [] , pointFormats: [0x3a3a, 0x1d, 0x17, 0] },
+      { ...ch, sigAlgs: [0x0403, 0x0804] },
+      { ...ch, sigAlgs: [0x0403, 0x0804, 0x0401, 0x0501] },
+      { ...ch, version: 0x0301 },
+      { ...ch, hasSni: false, alpnFirst: undefined },
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const h of hellos) {
+        const want = reference(h);
+        assert.equal(ja3(h), want.ja3);
+        assert.equal(ja4(h), want.ja4);
+        assert.equal(ja4(h, 'q'), `q${want.ja4.slice(1)}`);
+      }
+    }
+  });
 });

@@ -61,9 +61,60 @@ export function ja3String(ch: ClientHelloFields): string {
   return `${ch.version},${joinDecimal(ch.ciphers)},${joinDecimal(ch.extensions)},${joinDecimal(ch.groups)},${joinDecimal(ch.pointFormats)}`;
 }
 
+/**
+ * Fingerprints by the number lists they read. A network has few client stacks: hello after
+ * hello brings the same lists, and a repeat costs a hash of the numbers and a comparison
+ * instead of building, sorting and digesting their text. Bounded: starts over when full.
+ */
+class ListMemo {
+  private readonly entries = new Map<number, { lists: number[][]; value: string }>();
+
+  constructor(private readonly limit = 4096) {}
+
+  /** The value remembered for exactly these lists (`key` is {@link listsHash} of them), if any. */
+  get(key: number, lists: ReadonlyArray<readonly number[]>): string | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined || e.lists.length !== lists.length) return undefined;
+    for (let i = 0; i < lists.length; i++) if (!sameList(e.lists[i]!, lists[i]!)) return undefined;
+    return e.value;
+  }
+
+  set(key: number, lists: ReadonlyArray<readonly number[]>, value: string): void {
+    if (this.entries.size >= this.limit) this.entries.clear();
+    this.entries.set(key, { lists: lists.map((l) => l.slice()), value });
+  }
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** FNV-1a over the lists' lengths and values. */
+function listsHash(lists: ReadonlyArray<readonly number[]>): number {
+  let h = 0x811c9dc5;
+  for (const l of lists) {
+    h = Math.imul(h ^ l.length, 0x01000193);
+    for (let i = 0; i < l.length; i++) h = Math.imul(h ^ l[i]!, 0x01000193);
+  }
+  return h;
+}
+
+const ja3Memo = new ListMemo();
+/** JA4's hashed parts (`b_c`) by the ciphers, extensions and signature algorithms they hash. */
+const ja4HashMemo = new ListMemo();
+
 /** JA3: MD5 of {@link ja3String}, lower-case hex. */
 export function ja3(ch: ClientHelloFields): string {
-  return md5(ja3String(ch));
+  const lists = [[ch.version], ch.ciphers, ch.extensions, ch.groups, ch.pointFormats];
+  const key = listsHash(lists);
+  let v = ja3Memo.get(key, lists);
+  if (v === undefined) {
+    v = md5(ja3String(ch));
+    ja3Memo.set(key, lists, v);
+  }
+  return v;
 }
 
 /** The JA3S string before hashing: `version,cipher,extensions`. */
@@ -162,11 +213,8 @@ export interface Ja4Options {
   sni?: string;
 }
 
-/**
- * The JA4 parts before hashing (JA4_r, "raw"): `a`, sorted ciphers, sorted extensions, signature algorithms.
- * @param transport - JA4's first character; `t` (TLS over TCP) unless given.
- */
-export function ja4Parts(ch: ClientHelloFields, transport: Ja4Transport = 't', opts: Ja4Options = {}): { a: string; ciphers: string; extensions: string; sigAlgs: string } {
+/** JA4's part `a`: transport, version, SNI, counts and ALPN. */
+function ja4A(ch: ClientHelloFields, transport: Ja4Transport, opts: Ja4Options): string {
   const variant = opts.variant ?? 'foxio';
   let version = ch.version;
   let sv = -1;
@@ -177,7 +225,15 @@ export function ja4Parts(ch: ClientHelloFields, transport: Ja4Transport = 't', o
   let extCount = 0;
   for (const v of ch.extensions) if (!isGrease(v)) extCount++;
   const domain = variant === 'ndpi' ? opts.sni === undefined || !ADDRESS_LITERAL.test(opts.sni) : ch.hasSni;
-  const a = `${transport}${ja4Version(version)}${domain ? 'd' : 'i'}${count2(cipherCount)}${count2(extCount)}${ja4Alpn(ch.alpnFirst, variant)}`;
+  return `${transport}${ja4Version(version)}${domain ? 'd' : 'i'}${count2(cipherCount)}${count2(extCount)}${ja4Alpn(ch.alpnFirst, variant)}`;
+}
+
+/**
+ * The JA4 parts before hashing (JA4_r, "raw"): `a`, sorted ciphers, sorted extensions, signature algorithms.
+ * @param transport - JA4's first character; `t` (TLS over TCP) unless given.
+ */
+export function ja4Parts(ch: ClientHelloFields, transport: Ja4Transport = 't', opts: Ja4Options = {}): { a: string; ciphers: string; extensions: string; sigAlgs: string } {
+  const a = ja4A(ch, transport, opts);
   const c = sortedHexList(ch.ciphers, false);
   // SNI (0) and ALPN (16) are counted in `a` but left out of the hashed list.
   const e = sortedHexList(ch.extensions, true);
@@ -191,8 +247,16 @@ export function ja4Parts(ch: ClientHelloFields, transport: Ja4Transport = 't', o
  * ClientHello gives `q13d…` with `transport` `q`); `opts.variant` `ndpi` for nDPI's form.
  */
 export function ja4(ch: ClientHelloFields, transport: Ja4Transport = 't', opts: Ja4Options = {}): string {
-  const p = ja4Parts(ch, transport, opts);
-  const b = p.ciphers.length === 0 ? '000000000000' : sha256_12(p.ciphers);
-  const c = p.extensions.length === 0 ? '000000000000' : sha256_12(p.sigAlgs.length === 0 ? p.extensions : `${p.extensions}_${p.sigAlgs}`);
-  return `${p.a}_${b}_${c}`;
+  const lists = [ch.ciphers, ch.extensions, ch.sigAlgs];
+  const key = listsHash(lists);
+  let hashes = ja4HashMemo.get(key, lists);
+  if (hashes === undefined) {
+    const p = ja4Parts(ch, transport, opts);
+    const b = p.ciphers.length === 0 ? '000000000000' : sha256_12(p.ciphers);
+    const c = p.extensions.length === 0 ? '000000000000' : sha256_12(p.sigAlgs.length === 0 ? p.extensions : `${p.extensions}_${p.sigAlgs}`);
+    hashes = `${b}_${c}`;
+    ja4HashMemo.set(key, lists, hashes);
+  }
+  return `${ja4A(ch, transport, opts)}_${hashes}`;
 }
+

@@ -18,6 +18,7 @@
  */
 import { type ClientHelloFields, isGrease, type Ja4Variant, ja3, ja3s, ja4, type ServerHelloFields } from './tls-fingerprint.js';
 import { certificateNames } from './x509.js';
+import { latin1, mappedText, printableTable } from './byte-text.js';
 
 /** 0 = client → server, 1 = server → client. */
 export type Dir = 0 | 1;
@@ -777,23 +778,11 @@ function readU8List(b: Uint8Array, p: number, e: number, out: number[]): boolean
   return n === e - p;
 }
 
-function latin1(b: Uint8Array, p: number, e: number): string {
-  let s = '';
-  for (let i = p; i < e; i++) s += String.fromCharCode(b[i]!);
-  return s;
-}
+const HOST_TEXT = printableTable((c) => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c));
 
 /** Host name text (SNI): lower-cased, control and non-ASCII bytes as `?`, at most 255 characters. */
 export function hostText(b: Uint8Array, p: number, e: number): string {
-  if (e - p > 255) e = p + 255;
-  let s = '';
-  for (let i = p; i < e; i++) {
-    let c = b[i]!;
-    if (c >= 0x41 && c <= 0x5a) c += 0x20;
-    else if (c < 0x20 || c >= 0x7f) c = 0x3f;
-    s += String.fromCharCode(c);
-  }
-  return s;
+  return mappedText(b, p, Math.min(e, p + 255), HOST_TEXT);
 }
 
 // ---- cipher suite names (IANA TLS Cipher Suites registry) -------------------------------------

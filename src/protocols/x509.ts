@@ -7,6 +7,8 @@
  * can only make the result `undefined`, never read out of bounds or throw.
  */
 
+import { latin1 } from './byte-text.js';
+
 /** ASN.1 universal tags (with the constructed bit where DER always sets it). */
 export const Asn1 = {
   Integer: 0x02,
@@ -171,8 +173,7 @@ function decodeString(tag: number, b: Uint8Array, off: number, end: number): str
     case Asn1.Ia5String:
     case 0x12: // NumericString
     case 0x1a: // VisibleString
-      s = '';
-      for (let i = off; i < end; i++) s += String.fromCharCode(b[i]!);
+      s = latin1(b, off, end);
       break;
     default:
       return undefined;
