@@ -12,7 +12,8 @@
  * Crypto failures (a wrong key, a forged or corrupted packet) are results, not exceptions:
  * {@link aeadOpen} returns undefined.
  */
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { type HmacKey, hmacInto, hmacKey } from './sha256.js';
 
 /** How a version's Initial packets carry the handshake. */
 export const QuicFlavor = {
@@ -122,9 +123,57 @@ export function gquicNumber(v: number): number {
 
 // ---- HKDF (RFC 5869) with TLS 1.3's HKDF-Expand-Label (RFC 8446 §7.1), SHA-256 -------------------
 
+/** Salts made ready as HMAC keys, by identity (the versions' salts are a handful of constants). */
+const saltKeys = new Map<Uint8Array, HmacKey>();
+
 /** HKDF-Extract(salt, ikm) with SHA-256: 32 bytes. */
 export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Buffer {
-  return createHmac('sha256', salt).update(ikm).digest();
+  let key = saltKeys.get(salt);
+  if (key === undefined) {
+    key = hmacKey(salt);
+    if (saltKeys.size < 64) saltKeys.set(salt, key);
+  }
+  const out = Buffer.alloc(32);
+  hmacInto(key, ikm, 0, ikm.length, out, 0);
+  return out;
+}
+
+/** HkdfLabel (RFC 8446 §7.1) of the labels used with an empty context, by length and label. */
+const labelInfos = new Map<string, Uint8Array>();
+
+function hkdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
+  const memo = context.length === 0 ? `${length} ${label}` : undefined;
+  const known = memo === undefined ? undefined : labelInfos.get(memo);
+  if (known !== undefined) return known;
+  const full = Buffer.from(`tls13 ${label}`, 'latin1');
+  const info = new Uint8Array(2 + 1 + full.length + 1 + context.length);
+  info[0] = length >>> 8;
+  info[1] = length & 0xff;
+  info[2] = full.length;
+  info.set(full, 3);
+  info[3 + full.length] = context.length;
+  info.set(context, 4 + full.length);
+  if (memo !== undefined && labelInfos.size < 256) labelInfos.set(memo, info);
+  return info;
+}
+
+/** HKDF-Expand-Label with a key already made ready (see {@link hkdfExpandLabel}). */
+function expandLabel(key: HmacKey, label: string, context: Uint8Array, length: number): Buffer {
+  const info = hkdfLabel(label, context, length);
+  // T(i) = HMAC(secret, T(i-1) | info | i), T(0) empty.
+  const msg = new Uint8Array(32 + info.length + 1);
+  const out = Buffer.alloc(length);
+  let prev = 0;
+  for (let i = 1, done = 0; done < length; i++) {
+    msg.set(info, prev);
+    msg[prev + info.length] = i;
+    hmacInto(key, msg, 0, prev + info.length + 1, msg, 0);
+    prev = 32;
+    const n = Math.min(32, length - done);
+    out.set(msg.subarray(0, n), done);
+    done += n;
+  }
+  return out;
 }
 
 /**
@@ -132,20 +181,7 @@ export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Buffer {
  * `label` here). `length` at most 255 × 32.
  */
 export function hkdfExpandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Buffer {
-  const full = Buffer.from(`tls13 ${label}`, 'latin1');
-  const info = Buffer.alloc(2 + 1 + full.length + 1 + context.length);
-  info.writeUInt16BE(length, 0);
-  info[2] = full.length;
-  full.copy(info, 3);
-  info[3 + full.length] = context.length;
-  info.set(context, 4 + full.length);
-  const out = Buffer.alloc(length);
-  let prev: Buffer = Buffer.alloc(0);
-  for (let i = 1, done = 0; done < length; i++) {
-    prev = createHmac('sha256', secret).update(prev).update(info).update(Buffer.of(i)).digest();
-    done += prev.copy(out, done);
-  }
-  return out;
+  return expandLabel(hmacKey(secret), label, context, length);
 }
 
 /** The keys that protect one side's Initial packets. */
@@ -177,10 +213,11 @@ export function serverInitialKeys(salt: Uint8Array, dcid: Uint8Array, labels: 'q
 }
 
 function initialKeysFromSecret(secret: Buffer, labels: 'quic' | 'quicv2'): InitialKeys {
+  const key = hmacKey(secret);
   return {
-    key: hkdfExpandLabel(secret, `${labels} key`, EMPTY, 16),
-    iv: hkdfExpandLabel(secret, `${labels} iv`, EMPTY, 12),
-    hp: hkdfExpandLabel(secret, `${labels} hp`, EMPTY, 16),
+    key: expandLabel(key, `${labels} key`, EMPTY, 16),
+    iv: expandLabel(key, `${labels} iv`, EMPTY, 12),
+    hp: expandLabel(key, `${labels} hp`, EMPTY, 16),
   };
 }
 
