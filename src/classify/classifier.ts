@@ -559,7 +559,7 @@ export class Classifier {
   private learn(b: Uint8Array, off: number, end: number): void {
     // Header first: only successful responses with answers are worth a parse.
     if (end - off < 12 || (b[off + 2]! & 0x80) === 0 || (b[off + 3]! & 0x0f) !== 0 || (b[off + 6]! | b[off + 7]!) === 0) return;
-    const m = parseDnsMessage(b, off, end, noWeird, { maxNames: 32, maxRecords: 32 });
+    const m = parseDnsMessage(b, off, end, noWeird, { maxNames: 32, maxRecords: 32, addressesOnly: true });
     if (m === undefined || !m.response || m.rcode !== 0) return;
     const name = m.questions[0]?.name;
     if (name === undefined || name === '') return;

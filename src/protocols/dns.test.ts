@@ -137,6 +137,16 @@ describe('dns: parseDnsMessage', () => {
     assert.equal(m.truncated, false);
   });
 
+  test('addressesOnly: the same message with only A and AAAA data as text', () => {
+    const full = parseDnsMessage(exampleResponse(), 0, exampleResponse().length, () => undefined)!;
+    const lean = parseDnsMessage(exampleResponse(), 0, exampleResponse().length, () => undefined, { addressesOnly: true })!;
+    assert.deepEqual(
+      lean.answers,
+      full.answers.map((a) => ({ ...a, name: '', data: a.type === 1 || a.type === 28 ? a.data : '' })),
+    );
+    assert.deepEqual({ ...lean, answers: [] }, { ...full, answers: [] });
+  });
+
   test('rdata: MX, TXT, SRV, SOA, PTR, unknown type as hex, short A as bad rdata', () => {
     const b = bytes(
       header({ flags: 0x8180, qd: 1, an: 7 }),

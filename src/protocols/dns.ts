@@ -441,6 +441,10 @@ export function probeDns(b: Uint8Array, off: number, end: number): boolean {
  * applied). Never throws: anomalies are reported through `weird(name)` (names in
  * {@link DNS_WEIRDS}) and parsing stops cleanly, returning what was read so far.
  *
+ * `limits.addressesOnly`: for readers of addresses only (an address cache) — answers keep
+ * their type, A and AAAA their `data`, and nothing else is made into text (owner names and
+ * other types' `data` are "").
+ *
  * @returns undefined when the bytes are not a DNS message at all (under 12 bytes, or an
  *   unassigned opcode); otherwise the message, `truncated` when the bytes end early.
  */
@@ -449,7 +453,7 @@ export function parseDnsMessage(
   off: number,
   end: number,
   weird: (name: string) => void,
-  limits?: { maxNames?: number; maxRecords?: number },
+  limits?: { maxNames?: number; maxRecords?: number; addressesOnly?: boolean },
 ): DnsMessage | undefined {
   if (end > b.length) end = b.length;
   if (end - off < HDR) {
@@ -464,6 +468,7 @@ export function parseDnsMessage(
   }
   const maxNames = limits?.maxNames ?? DEFAULT_DNS_LIMITS.maxNames;
   const maxRecords = limits?.maxRecords ?? DEFAULT_DNS_LIMITS.maxRecords;
+  const addressesOnly = limits?.addressesOnly === true;
   const m: DnsMessage = {
     id: u16(b, off + ID),
     response: (flags & DnsFlag.QR) !== 0,
@@ -505,13 +510,13 @@ export function parseDnsMessage(
     for (let i = 0; i < n; i++) {
       if (p >= end) return ranOut(m, weird);
       if (records >= maxRecords) return tooMany(m, weird);
-      let r = readName(b, off, p, end, section === 0 && kept < maxNames);
+      let r = readName(b, off, p, end, section === 0 && kept < maxNames && !addressesOnly);
       const keep = section === 0 && kept < maxNames && r >= 0;
       if (r < 0) {
         r = badName(b, p, end, r, weird);
         if (r < 0) return stopped(m, r, weird);
       }
-      const name = keep ? lastName() : '';
+      const name = keep && !addressesOnly ? lastName() : '';
       if (r + RR_FIXED > end) return cutShort(m, weird);
       const type = u16(b, r);
       const rdStart = r + RR_FIXED;
@@ -520,7 +525,8 @@ export function parseDnsMessage(
       records++;
       if (section === 0) {
         if (keep) {
-          m.answers.push({ name, type, ttl: u32(b, r + 4), data: rdataText(b, off, type, rdStart, rdEnd, end, weird) });
+          const data = addressesOnly && type !== DnsType.A && type !== DnsType.AAAA ? '' : rdataText(b, off, type, rdStart, rdEnd, end, weird);
+          m.answers.push({ name, type, ttl: u32(b, r + 4), data });
           kept++;
         }
       } else if (section === 1) m.authorities++;
