@@ -410,8 +410,8 @@ export class Classifier {
   private readonly dissected: Set<string>;
   private readonly budget: number;
   private readonly risks: boolean;
-  /** `app` fields made so far: by master, then by confidence and application (see `appField`). */
-  private readonly appFields = new Map<string, Map<string, AppField>>();
+  /** `app` fields made so far: by master, application ("" for none) and confidence (see `appField`). */
+  private readonly appFields = new Map<string, Map<string, Partial<Record<AppField['confidence'], AppField>>>>();
   private readonly scratch = new Uint32Array(4);
 
   constructor(opts: ClassifierOptions) {
@@ -585,11 +585,11 @@ export class Classifier {
    * NDJSON sink knows the value by identity.
    */
   private appField(master: string | undefined, app: string | undefined, confidence: AppField['confidence']): AppField {
-    const m = master ?? 'Unknown';
-    let byApp = this.appFields.get(m);
-    if (byApp === undefined) this.appFields.set(m, (byApp = new Map()));
-    const key = app === undefined ? confidence : `${confidence}\u0000${app}`;
-    let out = byApp.get(key);
+    let byApp = this.appFields.get(master ?? 'Unknown');
+    if (byApp === undefined) this.appFields.set(master ?? 'Unknown', (byApp = new Map()));
+    let byConfidence = byApp.get(app ?? '');
+    if (byConfidence === undefined) byApp.set(app ?? '', (byConfidence = {}));
+    let out = byConfidence[confidence];
     if (out === undefined) {
       if (master === undefined) out = { protocol: 'Unknown', master: 'Unknown', app: 'Unknown', confidence };
       else {
@@ -599,7 +599,7 @@ export class Classifier {
         const protocol = app === undefined ? master : `${master}.${app}`;
         out = category !== undefined ? { protocol, master, app: app ?? master, category, confidence } : { protocol, master, app: app ?? master, confidence };
       }
-      byApp.set(key, Object.freeze(out));
+      byConfidence[confidence] = Object.freeze(out);
     }
     return out;
   }

@@ -105,6 +105,9 @@ function dnsEvent(t: DnsTransaction): EventFields {
  */
 const STARTTLS_PORTS = new Set<number>([21, 25, 110, 143, 389, 587, 3389, 5222, 5269]);
 
+/** The contract's `tls` fields, in its order. */
+const TLS_RECORD_KEYS = ['version', 'sni', 'alpn', 'ja3', 'ja4', 'cipher', 'cert_subject', 'cert_issuer'] as const;
+
 /** TLS handshakes: `tls` (version, sni, alpn, ja3, ja4, cipher, certificate names) and `host` (SNI). */
 export const tlsConsumer: Consumer<ProbedFlow<TlsParser>> = tlsConsumerWith('foxio');
 
@@ -119,7 +122,7 @@ function tlsConsumerWith(ja4Variant: Ja4Variant): Consumer<ProbedFlow<TlsParser>
     const info = parser.info();
     const tls: Record<string, unknown> = {};
     // The contract's `tls` fields, in its order (JA3S goes to the tls event, not the flow).
-    for (const k of ['version', 'sni', 'alpn', 'ja3', 'ja4', 'cipher', 'cert_subject', 'cert_issuer'] as const) if (info[k] !== undefined) tls[k] = info[k];
+    for (const k of TLS_RECORD_KEYS) if (info[k] !== undefined) tls[k] = info[k];
     if (Object.keys(tls).length === 0) return;
     fields.tls = tls;
     setHost(fields, info.sni);

@@ -653,6 +653,9 @@ const PRINTABLE = printableTable();
 
 // ---- consumer -------------------------------------------------------------------------------------
 
+/** The contract's `tls` fields a QUIC ClientHello gives, in its order. */
+const QUIC_TLS_KEYS = ['version', 'sni', 'alpn', 'ja3', 'ja4'] as const;
+
 /** A UDP flow that may be QUIC: the first datagram decides. */
 export interface QuicFlow {
   parser: QuicParser | null;
@@ -686,7 +689,7 @@ export function quicConsumerWith(ja4Variant: Ja4Variant): Consumer<QuicFlow> {
     if (st.parser === null) return;
     const info = st.parser.info();
     const tls: Record<string, unknown> = {};
-    for (const k of ['version', 'sni', 'alpn', 'ja3', 'ja4'] as const) if (info[k] !== undefined) tls[k] = info[k];
+    for (const k of QUIC_TLS_KEYS) if (info[k] !== undefined) tls[k] = info[k];
     if (Object.keys(tls).length > 0) fields.tls = tls;
     if (info.sni !== undefined && info.sni !== '' && fields.host === undefined) fields.host = info.sni;
     if (info.userAgent !== undefined && fields.http === undefined) fields.http = { user_agent: info.userAgent };
