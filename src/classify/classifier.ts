@@ -92,16 +92,19 @@ function certificateName(fields: RecordFields): string | undefined {
 }
 
 /** Per-flow classification state: what dissectors read of the flow (`p.flow`), and the decision. */
+/** What `FlowInfo.clientAddress` and `serverAddress` return: refilled at each read (no arrays per flow). */
+const CLIENT_ADDRESS = new Uint32Array(4);
+const SERVER_ADDRESS = new Uint32Array(4);
+
 class ClassifyFlow implements FlowInfo {
   transport: number;
   ipVersion: 4 | 6;
   clientPort: number;
   serverPort: number;
-  // IPv4 addresses as 32-bit integers (unboxed), IPv6 ones in one array: arrays for dissectors only if one asks (few do).
+  // IPv4 addresses as 32-bit integers (unboxed), IPv6 ones in one array; dissectors read them through shared arrays.
   private readonly client4: number;
   private readonly server4: number;
   private readonly words6: Uint32Array | null;
-  private addressViews: [Uint32Array, Uint32Array] | null = null;
   /** Payloads given to dissectors, client → server and back. */
   packets0 = 0;
   packets1 = 0;
@@ -154,11 +157,6 @@ class ClassifyFlow implements FlowInfo {
     this.learnDns = s.protocol === 17 && (DNS_LEARN_PORTS.has(s.serverPort) || DNS_LEARN_PORTS.has(s.clientPort));
   }
 
-  private views(): [Uint32Array, Uint32Array] {
-    this.addressViews ??= [this.addressInto(0, new Uint32Array(4)), this.addressInto(1, new Uint32Array(4))];
-    return this.addressViews;
-  }
-
   /** Copies the client's (0) or server's (1) address words into `into` (no array per flow). */
   addressInto(side: 0 | 1, into: Uint32Array): Uint32Array {
     const w = this.words6;
@@ -171,11 +169,11 @@ class ClassifyFlow implements FlowInfo {
   }
 
   get clientAddress(): Uint32Array {
-    return this.views()[0];
+    return this.addressInto(0, CLIENT_ADDRESS);
   }
 
   get serverAddress(): Uint32Array {
-    return this.views()[1];
+    return this.addressInto(1, SERVER_ADDRESS);
   }
 
   /** Payloads given to dissectors per direction (for flow risks, at the flow's end). */

@@ -30,7 +30,10 @@ export interface FlowInfo {
   readonly ipVersion: 4 | 6;
   readonly clientPort: number;
   readonly serverPort: number;
-  /** Four big-endian words each (IPv4 in word 0). */
+  /**
+   * Four big-endian words each (IPv4 in word 0). Each read refills one array per side, shared
+   * by all flows: read them during the call, copy what you keep.
+   */
   readonly clientAddress: Uint32Array;
   readonly serverAddress: Uint32Array;
 }
