@@ -605,11 +605,17 @@ export class HttpParser {
     }
     const response = this.isResponse(dir);
     const cap = this.limits.maxHeaderBytes;
+    // Lines are copied into the head buffer when something reads it (the start line, the whole
+    // head) or the call ends, not one by one: the buffer ends up the same.
     let from = i;
     for (; i < end; i++) {
       const c = b[i]!;
       if (c !== LF) {
         if (c !== CR) s.lineLen++;
+        continue;
+      }
+      if (s.startEnd !== 0 && s.lineLen !== 0 && s.len + (i + 1 - from) <= cap) {
+        s.lineLen = 0;
         continue;
       }
       if (!this.append(s, b, from, i + 1, cap)) return this.headTooLong(s, dir, i);
