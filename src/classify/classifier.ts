@@ -92,6 +92,9 @@ function certificateName(fields: RecordFields): string | undefined {
 }
 
 /** Per-flow classification state: what dissectors read of the flow (`p.flow`), and the decision. */
+/** Distinct `app` values remembered (a capture has a few hundred). */
+const MAX_APP_FIELDS = 16384;
+
 /** What `FlowInfo.clientAddress` and `serverAddress` return: refilled at each read (no arrays per flow). */
 const CLIENT_ADDRESS = new Uint32Array(4);
 const SERVER_ADDRESS = new Uint32Array(4);
@@ -410,6 +413,7 @@ export class Classifier {
   private readonly risks: boolean;
   /** `app` fields made so far: by master, application ("" for none) and confidence (see `appField`). */
   private readonly appFields = new Map<string, Map<string, Partial<Record<AppField['confidence'], AppField>>>>();
+  private appFieldCount = 0;
   private readonly scratch = new Uint32Array(4);
 
   constructor(opts: ClassifierOptions) {
@@ -584,22 +588,27 @@ export class Classifier {
    */
   private appField(master: string | undefined, app: string | undefined, confidence: AppField['confidence']): AppField {
     let byApp = this.appFields.get(master ?? 'Unknown');
+    let byConfidence = byApp?.get(app ?? '');
+    let out = byConfidence?.[confidence];
+    if (out !== undefined) return out;
+    out = this.newAppField(master, app, confidence);
+    // Names come from the catalog and the dissectors; a plugin's dissector could make up new
+    // ones without end: past the bound, values are made per flow and not remembered.
+    if (this.appFieldCount >= MAX_APP_FIELDS) return out;
+    this.appFieldCount++;
     if (byApp === undefined) this.appFields.set(master ?? 'Unknown', (byApp = new Map()));
-    let byConfidence = byApp.get(app ?? '');
     if (byConfidence === undefined) byApp.set(app ?? '', (byConfidence = {}));
-    let out = byConfidence[confidence];
-    if (out === undefined) {
-      if (master === undefined) out = { protocol: 'Unknown', master: 'Unknown', app: 'Unknown', confidence };
-      else {
-        const c = this.catalog;
-        const category = (app !== undefined && !CATEGORY_FROM_MASTER.has(master) ? c.categoryOf(app) : undefined) ?? c.categoryOf(master);
-        // The contract's key order: protocol, master, app, category, confidence.
-        const protocol = app === undefined ? master : `${master}.${app}`;
-        out = category !== undefined ? { protocol, master, app: app ?? master, category, confidence } : { protocol, master, app: app ?? master, confidence };
-      }
-      byConfidence[confidence] = Object.freeze(out);
-    }
+    byConfidence[confidence] = out;
     return out;
+  }
+
+  private newAppField(master: string | undefined, app: string | undefined, confidence: AppField['confidence']): AppField {
+    if (master === undefined) return Object.freeze({ protocol: 'Unknown', master: 'Unknown', app: 'Unknown', confidence });
+    const c = this.catalog;
+    const category = (app !== undefined && !CATEGORY_FROM_MASTER.has(master) ? c.categoryOf(app) : undefined) ?? c.categoryOf(master);
+    // The contract's key order: protocol, master, app, category, confidence.
+    const protocol = app === undefined ? master : `${master}.${app}`;
+    return Object.freeze(category !== undefined ? { protocol, master, app: app ?? master, category, confidence } : { protocol, master, app: app ?? master, confidence });
   }
 
   private close(st: ClassifyFlow, fields: RecordFields): void {

@@ -7,6 +7,8 @@ import * as crypto from 'node:crypto';
 
 /** Distinct strings remembered per algorithm; the memo starts over when full (bounded memory). */
 const MEMO_LIMIT = 4096;
+/** Longest string remembered (a real JA3 string is a few hundred characters). */
+const MEMO_MAX_TEXT = 2048;
 
 type Algorithm = 'md5' | 'sha256';
 
@@ -21,6 +23,8 @@ export function hexDigest(algorithm: Algorithm, text: string): string {
   let digest = memo.get(text);
   if (digest !== undefined) return digest;
   digest = oneShot !== undefined ? oneShot(algorithm, text, 'hex') : crypto.createHash(algorithm).update(text).digest('hex');
+  // Memory stays bounded whatever the strings: a crafted hello's long one is not kept.
+  if (text.length > MEMO_MAX_TEXT) return digest;
   if (memo.size >= MEMO_LIMIT) memo.clear();
   memo.set(text, digest);
   return digest;

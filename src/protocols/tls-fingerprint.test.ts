@@ -101,6 +101,8 @@ describe('fingerprints', () => {
       { ...ch, sigAlgs: [0x0403, 0x0804, 0x0401, 0x0501] },
       { ...ch, version: 0x0301 },
       { ...ch, hasSni: false, alpnFirst: undefined },
+      // Longer than what is remembered: computed each time, the same.
+      { ...ch, ciphers: Array.from({ length: 600 }, (_, i) => i + 1) },
     ];
     for (let round = 0; round < 3; round++) {
       for (const h of hellos) {

@@ -66,6 +66,9 @@ export function ja3String(ch: ClientHelloFields): string {
  * hello brings the same lists, and a repeat costs a hash of the numbers and a comparison
  * instead of building, sorting and digesting their text. Bounded: starts over when full.
  */
+/** Longest hello (numbers in all its lists) whose fingerprints are remembered. */
+const MEMO_MAX_NUMBERS = 512;
+
 class ListMemo {
   private readonly entries = new Map<number, { lists: number[][]; value: string }>();
 
@@ -80,6 +83,10 @@ class ListMemo {
   }
 
   set(key: number, lists: ReadonlyArray<readonly number[]>, value: string): void {
+    // Real hellos list a few dozen numbers; a crafted one with thousands is not worth keeping.
+    let numbers = 0;
+    for (const l of lists) numbers += l.length;
+    if (numbers > MEMO_MAX_NUMBERS) return;
     if (this.entries.size >= this.limit) this.entries.clear();
     this.entries.set(key, { lists: lists.map((l) => l.slice()), value });
   }
