@@ -126,8 +126,10 @@ export interface Consumer<S = unknown> {
    * datagram), just before those bytes are handed to `stream` or `datagram`. A parser that
    * recognises its protocol by the first payload opens late and declines with `false` from
    * `stream`/`datagram`: flows that never carry a payload, or carry another protocol, then
-   * cost it no state at all. `FlowStart.packet` is then the packet that brought the payload
-   * (`tsUs` stays the flow's first packet time); `packet` hooks see packets from then on.
+   * cost it no state at all. `FlowStart.packet` is then the packet at hand: the one that brought
+   * the payload, or, for bytes held out of order and released when the flow ends, the packet the
+   * engine was handling then (`tsUs` stays the flow's first packet time); `packet` hooks see
+   * packets from then on.
    */
   readonly openAt?: 'packet' | 'payload';
   /** A new flow: return a state to follow it, or undefined to ignore it. */
