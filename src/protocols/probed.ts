@@ -33,8 +33,8 @@ export interface ProbedSpec<P extends StreamParser> {
 
 /**
  * The consumer of a TCP protocol recognised by its port or by its first payload: one shape
- * for every such parser, so a flow that is not the protocol costs one small object and one
- * probe, and is dropped at its first payload.
+ * for every such parser. It opens at the flow's first payload, so a flow that never carries one
+ * costs it nothing, and one of another protocol costs one short-lived object and one probe.
  */
 export function probedTcpConsumer<P extends StreamParser>(spec: ProbedSpec<P>): Consumer<ProbedFlow<P>> {
   const close = spec.close;
