@@ -196,3 +196,28 @@ test("openAt 'payload': asked at a flow's first payload, not before; false from 
   );
   assert.equal(recs.length, 4);
 });
+
+test('mayOpen false at the first packet: a consumer that opens at the payload is never asked, and the flow is not kept waiting', () => {
+  const asked: number[] = [];
+  const tcpOnly: Consumer<true> = {
+    name: 'tcp-only',
+    openAt: 'payload',
+    mayOpen: (s) => s.protocol === 6,
+    open(s) {
+      asked.push(s.protocol);
+      return true;
+    },
+    stream: () => undefined,
+  };
+  const engine = new Engine({ consumers: [tcpOnly as Consumer] });
+  const T = 1_700_000_000_000_000;
+  const send = (ts: number, ip: Uint8Array) => {
+    const f = ethIp(ip);
+    engine.frame(f, 0, f.length, f.length, ts, LinkType.Ethernet);
+  };
+  send(T, ipUdp({ src: '10.0.0.1', dst: '10.0.0.2', sport: 40000, dport: 9999, payload: text('x') }));
+  send(T + 1, ipTcp({ src: '10.0.0.1', dst: '10.0.0.2', sport: 40001, dport: 80, flags: TcpFlag.ACK | TcpFlag.PSH, seq: 1, ack: 1, payload: text('GET') }));
+  engine.finish();
+  assert.deepEqual(asked, [6]);
+  assert.equal(engine.summary().consumers?.followedFlows, 1, 'the UDP flow was not followed');
+});

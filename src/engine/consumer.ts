@@ -132,6 +132,12 @@ export interface Consumer<S = unknown> {
    * packets from then on.
    */
   readonly openAt?: 'packet' | 'payload';
+  /**
+   * With `openAt: 'payload'`: asked at the flow's first packet. False says `open` would decline
+   * the flow whatever its payload (another transport, events not listened to), so the engine
+   * does not keep the flow waiting for its payload on this consumer's account. Absent: maybe.
+   */
+  mayOpen?(flow: FlowStart): boolean;
   /** A new flow: return a state to follow it, or undefined to ignore it. */
   open(flow: FlowStart): S | undefined;
   /**

@@ -96,6 +96,8 @@ function pruned(v: unknown): unknown {
 }
 
 const EMPTY = new Uint8Array(0);
+/** What the consumers that open at the payload want of a new flow (see `lazyWanted`). */
+const LazyWant = { None: 0, Payload: 1, Streams: 2 } as const;
 const Delivery = { Stream: 0, Datagram: 1, Gap: 2 } as const;
 
 function isActive(f: Follow, i: number): boolean {
@@ -153,8 +155,6 @@ export class FlowConsumers {
   /** Per consumer: opens at the flow's first payload (`openAt: 'payload'`). */
   private readonly lazy: boolean[];
   private readonly anyLazy: boolean;
-  /** Some consumer that opens at the first payload reads TCP streams. */
-  private readonly lazyStreams: boolean;
   /** Some consumer reads whole packets (`packet` hook). */
   private readonly anyPacket: boolean;
   private readonly weirdByName: (name: string) => void;
@@ -168,7 +168,6 @@ export class FlowConsumers {
     this.hasStream = consumers.map((c) => c.stream !== undefined);
     this.lazy = consumers.map((c) => c.openAt === 'payload');
     this.anyLazy = this.lazy.includes(true);
-    this.lazyStreams = this.lazy.some((lazy, i) => lazy && this.hasStream[i]);
     this.anyPacket = consumers.some((c) => c.packet !== undefined);
     this.weirdByName = (name) => weirds.hitName(name);
     this.start = {
@@ -264,10 +263,13 @@ export class FlowConsumers {
       if (this.adopt(follow, i, state) && this.hasStream[i]) streams = true;
     }
     if (this.anyLazy) {
-      follow ??= this.newFollow(f, start.expected);
-      follow.lazyPending = true;
-      follow.activeCount++;
-      if (this.lazyStreams) streams = true;
+      const lazy = this.lazyWanted(start);
+      if (lazy !== LazyWant.None) {
+        follow ??= this.newFollow(f, start.expected);
+        follow.lazyPending = true;
+        follow.activeCount++;
+        if (lazy === LazyWant.Streams) streams = true;
+      }
     }
     if (follow === undefined) return;
     follow.wantsStreams = streams && d.l4Proto === IpProto.Tcp;
@@ -275,6 +277,25 @@ export class FlowConsumers {
     this.follows[f] = follow;
     this.stats.followedFlows++;
     t.bits[f] = t.bits[f]! | BIT_FOLLOWED | (follow.activeCount > 0 ? BIT_FEED : 0);
+  }
+
+  /** Whether some consumer that opens at the payload may want this flow, and reads streams. */
+  private lazyWanted(start: FlowStart): number {
+    let want: number = LazyWant.None;
+    for (let i = 0; i < this.consumers.length; i++) {
+      if (!this.lazy[i]) continue;
+      const c = this.consumers[i]!;
+      let may = true;
+      try {
+        may = c.mayOpen === undefined || c.mayOpen(start);
+      } catch (e) {
+        this.failed(c, e);
+      }
+      if (!may) continue;
+      if (this.hasStream[i]) return LazyWant.Streams;
+      want = LazyWant.Payload;
+    }
+    return want;
   }
 
   /** `open` of consumer `i`; undefined when it declines or throws. */

@@ -186,6 +186,7 @@ function httpEvent(tx: HttpTransaction): EventFields {
 export const httpConsumer: Consumer<HttpFlow> = {
   name: 'http',
   openAt: 'payload',
+  mayOpen: (s) => s.protocol === 6,
   open: (s) => (s.protocol === 6 ? { parser: null, decided: false, complete: false, events: s.events, weird: s.weird, publish: s.live ? s.publish : null, flow: s.flow } : undefined),
   stream(st, dir, b, off, end, tsUs) {
     if (!st.decided) {

@@ -42,6 +42,7 @@ export function probedTcpConsumer<P extends StreamParser>(spec: ProbedSpec<P>): 
   return {
     name: spec.name,
     openAt: 'payload',
+    mayOpen: (s) => (spec.eventsOnly !== true || s.events) && s.protocol === 6,
     open: (s) => ((spec.eventsOnly !== true || s.events) && s.protocol === 6 ? { parser: null, decided: false, port: spec.port(s), weird: s.weird } : undefined),
     stream(st, dir, b, off, end, tsUs) {
       if (!st.decided) {

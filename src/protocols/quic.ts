@@ -675,6 +675,7 @@ export function quicConsumerWith(ja4Variant: Ja4Variant): Consumer<QuicFlow> {
   return {
   name: 'quic',
   openAt: 'payload',
+  mayOpen: (s) => s.protocol === 17,
   open: (s) => (s.protocol === 17 ? { parser: null, decided: false, weird: s.weird } : undefined),
   datagram(st, dir, b, off, end) {
     if (!st.decided) {

@@ -536,6 +536,7 @@ export interface SshFlow {
 export const sshConsumer: Consumer<SshFlow> = {
   name: 'ssh',
   openAt: 'payload',
+  mayOpen: (s) => s.protocol === 6,
   open: (s) =>
     s.protocol === 6
       ? {
