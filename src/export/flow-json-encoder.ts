@@ -76,6 +76,21 @@ export function appKey(v: unknown): string | undefined {
   return `${app.protocol}\u0000${app.master}\u0000${app.app}\u0000${app.category ?? ''}\u0000${app.confidence}`;
 }
 
+/**
+ * The consumer fields other than `app` as the encoder writes them: `,"key":json` for each, in
+ * the contract's order. Made where the fields are (the packet path's thread), it travels to the
+ * writer as one string instead of structured-cloned objects.
+ */
+export function extraFieldsText(fields: RecordFields): string {
+  let text = '';
+  for (const key of RECORD_EXTRA_KEYS) {
+    if (key === 'app') continue;
+    const v = fields[key];
+    if (v !== undefined) text += `,"${key}":${JSON.stringify(v)}`;
+  }
+  return text;
+}
+
 /** The bytes the encoder writes for an `app` field, from the value's JSON (`,"app":{…}`). */
 export const appFieldBytes = (json: string): Uint8Array => bytesOf(`,"app":${json}`);
 
@@ -97,9 +112,11 @@ export class FlowJsonEncoder {
 
   /**
    * Appends the record of the row at `row[at…]`, with the fields consumers added; `app`, when
-   * given, is the `app` field already encoded (see {@link appFieldBytes}) and stands for `fields.app`.
+   * given, is the `app` field already encoded (see {@link appFieldBytes}) and stands for
+   * `fields.app`; `rest`, when given, is the other fields as text already (see
+   * {@link extraFieldsText}) and stands for them.
    */
-  encode(row: Float64Array, at: number, fields?: RecordFields, app?: Uint8Array): void {
+  encode(row: Float64Array, at: number, fields?: RecordFields, app?: Uint8Array, rest?: string): void {
     // A record is well under 2 KiB; IPv6 text and large counters included.
     if (this.buf.length - this.pos < 4096) this.grow();
     const k = at + Snap.Key;
@@ -136,7 +153,7 @@ export class FlowJsonEncoder {
       this.put(TUNNELS[tunnel]!);
       this.byte(QUOTE);
     }
-    if (fields !== undefined || app !== undefined) this.extras(fields ?? NO_FIELDS, app);
+    if (fields !== undefined || app !== undefined || rest !== undefined) this.extras(fields ?? NO_FIELDS, app, rest);
     const flags0 = row[d0 + SnapDir.TcpFlags]!;
     const flags1 = row[d1 + SnapDir.TcpFlags]!;
     if (proto === 6 && (flags0 | flags1) !== 0) {
@@ -176,20 +193,23 @@ export class FlowJsonEncoder {
     this.buf[this.pos++] = 0x0a;
   }
 
-  /** Consumer fields, few and varied: JSON.stringify each, UTF-8 straight into the buffer. */
-  private extras(fields: RecordFields, app: Uint8Array | undefined): void {
-    for (const key of RECORD_EXTRA_KEYS) {
-      if (key === 'app' && app !== undefined) {
-        this.bytes(app);
-        continue;
-      }
-      const v = fields[key];
-      if (v === undefined) continue;
-      if (key === 'app' && this.appField(v)) continue;
-      const text = `,"${key}":${JSON.stringify(v)}`;
-      while (this.buf.length - this.pos < text.length * 3 + 4096) this.grow();
-      this.pos += this.utf8.encodeInto(text, this.buf.subarray(this.pos)).written;
+  /**
+   * Consumer fields, few and varied: `app` first (its bytes when given, else by value), then the
+   * others as `rest` text when given, else from `fields` (see {@link extraFieldsText}).
+   */
+  private extras(fields: RecordFields, app: Uint8Array | undefined, rest: string | undefined): void {
+    if (app !== undefined) this.bytes(app);
+    else {
+      const v = fields.app;
+      if (v !== undefined && !this.appField(v)) this.utf8Text(`,"app":${JSON.stringify(v)}`);
     }
+    this.utf8Text(rest ?? extraFieldsText(fields));
+  }
+
+  private utf8Text(text: string): void {
+    if (text === '') return;
+    while (this.buf.length - this.pos < text.length * 3 + 4096) this.grow();
+    this.pos += this.utf8.encodeInto(text, this.buf.subarray(this.pos)).written;
   }
 
   /** The classifier's `app` field: a handful of distinct values over a capture, their bytes kept by value. */

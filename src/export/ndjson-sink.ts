@@ -4,7 +4,7 @@ import { SNAPSHOT_FIELDS, snapshotFlow } from '../flow/flow-snapshot.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import type { RecordFields } from '../engine/consumer.js';
 import type { EndReason } from '../flow/flow-tracker.js';
-import { appKey } from './flow-json-encoder.js';
+import { appKey, extraFieldsText } from './flow-json-encoder.js';
 
 /** Flows per batch handed to the worker. */
 const BATCH_FLOWS = 2048;
@@ -30,8 +30,13 @@ export class NdjsonSink {
   private readonly inFlight = new Int32Array(new SharedArrayBuffer(4));
   private readonly rows = new Float64Array(new SharedArrayBuffer(SLOTS * BATCH_FLOWS * SNAPSHOT_FIELDS * 8));
   private slot = 0;
-  /** Consumer fields of the batch being filled: [row in batch, fields]. */
-  private fields: Array<[number, RecordFields]> = [];
+  /**
+   * Consumer fields of the batch being filled, as the encoder's text (see `extraFieldsText`):
+   * rows that have some, and where each one's text ends in `extraText`.
+   */
+  private extraRows: number[] = [];
+  private extraEnds: number[] = [];
+  private extraText = '';
   /** Per row of the batch: the number of its `app` value (-1: none, or sent in `fields`). */
   private readonly appOf = new Int32Array(BATCH_FLOWS);
   /** `app` values by key (see `appKey`): each goes to the worker once, as JSON text, then by number. */
@@ -68,18 +73,17 @@ export class NdjsonSink {
   private add(t: FlowTable, f: number, reason: EndReason, fields: RecordFields): void {
     snapshotFlow(t, f, reason, this.rows, (this.slot * BATCH_FLOWS + this.count) * SNAPSHOT_FIELDS);
     // The classifier's `app` (on every flow, a few distinct values) travels as a number; the
-    // other consumer fields are few and small: they travel with the batch, structured-cloned.
+    // other consumer fields travel as their JSON text, all of a batch in one string:
+    // structured-cloning the objects cost more than making the text here.
     const app = fields.app === undefined ? -1 : this.appId(fields.app);
     this.appOf[this.count] = app;
-    let rest: RecordFields | undefined;
-    for (const key in fields) {
-      if (app < 0) {
-        rest = fields;
-        break;
-      }
-      if (key !== 'app') (rest ??= {})[key as keyof RecordFields] = fields[key as keyof RecordFields];
+    let text = extraFieldsText(fields);
+    if (app < 0 && fields.app !== undefined) text = `,"app":${JSON.stringify(fields.app)}${text}`;
+    if (text !== '') {
+      this.extraRows.push(this.count);
+      this.extraText += text;
+      this.extraEnds.push(this.extraText.length);
     }
-    if (rest !== undefined) this.fields.push([this.count, rest]);
     this.flows++;
     if (++this.count === BATCH_FLOWS) this.send();
   }
@@ -111,9 +115,20 @@ export class NdjsonSink {
     if (this.count === 0 && this.events.length === 0) return;
     Atomics.add(this.inFlight, 0, 1);
     // Copied, not transferred: a detached buffer would slow every typed-array access (see above).
-    this.worker.postMessage({ slot: this.slot, count: this.count, fields: this.fields, events: this.events, apps: this.newApps, appOf: this.appOf.subarray(0, this.count) });
+    this.worker.postMessage({
+      slot: this.slot,
+      count: this.count,
+      extraRows: this.extraRows,
+      extraEnds: this.extraEnds,
+      extraText: this.extraText,
+      events: this.events,
+      apps: this.newApps,
+      appOf: this.appOf.subarray(0, this.count),
+    });
     this.newApps = [];
-    this.fields = [];
+    this.extraRows = [];
+    this.extraEnds = [];
+    this.extraText = '';
     this.events = [];
     this.slot = (this.slot + 1) % SLOTS;
     this.count = 0;

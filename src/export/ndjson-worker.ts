@@ -5,7 +5,6 @@
  */
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RecordFields } from '../engine/consumer.js';
 import { SNAPSHOT_FIELDS } from '../flow/flow-snapshot.js';
 import { appFieldBytes, FlowJsonEncoder } from './flow-json-encoder.js';
 
@@ -47,7 +46,10 @@ const apps: Uint8Array[] = [];
 interface Batch {
   slot: number;
   count: number;
-  fields: Array<[number, RecordFields]>;
+  /** Rows with consumer fields other than a numbered `app`, in order; their text ends at `extraEnds` in `extraText`. */
+  extraRows: number[];
+  extraEnds: number[];
+  extraText: string;
   events: Array<[number, string]>;
   /** JSON of the `app` values numbered in this batch (the next numbers, in order). */
   apps: string[];
@@ -65,17 +67,18 @@ port.on('message', (msg: Batch | 'end') => {
     if (!failed) {
       const base = msg.slot * slotFlows;
       let next = 0;
+      let textFrom = 0;
       let nextEvent = 0;
       for (let i = 0; i < msg.count; i++) {
         for (; nextEvent < msg.events.length && msg.events[nextEvent]![0] === i; nextEvent++) encoder.text(msg.events[nextEvent]![1]);
-        const extra = msg.fields[next];
-        let fields: RecordFields | undefined;
-        if (extra !== undefined && extra[0] === i) {
-          fields = extra[1];
-          next++;
+        let rest: string | undefined;
+        if (msg.extraRows[next] === i) {
+          const end = msg.extraEnds[next++]!;
+          rest = msg.extraText.slice(textFrom, end);
+          textFrom = end;
         }
         const app = msg.appOf[i]!;
-        encoder.encode(rows, (base + i) * SNAPSHOT_FIELDS, fields, app < 0 ? undefined : apps[app]);
+        encoder.encode(rows, (base + i) * SNAPSHOT_FIELDS, undefined, app < 0 ? undefined : apps[app], rest);
       }
       // Events of flows not yet ended when the batch was sent (at the end of input).
       for (; nextEvent < msg.events.length; nextEvent++) encoder.text(msg.events[nextEvent]![1]);
