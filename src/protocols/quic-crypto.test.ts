@@ -4,7 +4,7 @@
  * same client Initial as QUIC v2); then those packets through the parser, and the version table.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { QuicParser } from './quic.js';
 import {
@@ -190,6 +190,26 @@ describe('QUIC v1 Initial protection (RFC 9001 Appendix A)', () => {
     assert.equal(long.length, 80);
     // The first block depends on the length (it is in the label), the blocks chain.
     assert.notEqual(toHex(long.subarray(0, 32)), toHex(hkdfExpandLabel(secret, 'client in', new Uint8Array(0), 32)));
+  });
+
+  test('HKDF-Expand-Label and -Extract as RFC 5869 and 8446 say, built on node:crypto: secrets, contexts and lengths of every size', () => {
+    const reference = (secret: Uint8Array, label: string, context: Uint8Array, length: number): string => {
+      const full = Buffer.from(`tls13 ${label}`, 'latin1');
+      const info = Buffer.concat([Buffer.of(length >> 8, length & 0xff, full.length), full, Buffer.of(context.length), context]);
+      const out: Buffer[] = [];
+      let prev = Buffer.alloc(0);
+      for (let i = 1; out.length * 32 < length; i++) out.push((prev = createHmac('sha256', secret).update(prev).update(info).update(Buffer.of(i)).digest()));
+      return Buffer.concat(out).subarray(0, length).toString('hex');
+    };
+    const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed * 17) & 0xff);
+    for (let t = 0; t < 300; t++) {
+      const secret = bytes(1 + (t % 90), t);
+      const context = bytes(t % 40, t + 1);
+      const length = 1 + ((t * 7) % 200);
+      assert.equal(toHex(hkdfExpandLabel(secret, `label ${t % 5}`, context, length)), reference(secret, `label ${t % 5}`, context, length), `case ${t}`);
+      const salt = bytes(t % 70, t + 2);
+      assert.equal(toHex(hkdfExtract(salt, secret)), createHmac('sha256', salt).update(secret).digest('hex'), `extract ${t}`);
+    }
   });
 
   test('A.2: header protection sample and mask', () => {
